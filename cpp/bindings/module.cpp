@@ -1,0 +1,13 @@
+// darkrecon._core: the compiled core. One register_<concept>() per exposed concept.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace darkrecon::bindings {
+void register_kinematics(py::module_& m);
+}  // namespace darkrecon::bindings
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "darkrecon compiled core (C++17, Eigen). Use the public darkrecon API instead.";
+  darkrecon::bindings::register_kinematics(m);
+}

@@ -1,0 +1,62 @@
+"""The ``darkrecon`` command line: one subcommand per stage of the chain.
+
+Stages register themselves in :data:`COMMANDS`; ``darkrecon run`` runs what exists of the
+chain on the built-in sample and writes a report folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from darkrecon import __version__
+
+#: name -> (help, function that adds the arguments, function that runs it and returns an exit code)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+
+
+def command(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]):
+    """Decorator that registers a subcommand."""
+
+    def wrap(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = (help, add_arguments, fn)
+        return fn
+
+    return wrap
+
+
+class CommandError(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from darkrecon import commands  # noqa: F401 (registers the subcommands)
+
+    parser = argparse.ArgumentParser(
+        prog="darkrecon", description="Belle II-style reconstruction for dark-sector searches."
+    )
+    parser.add_argument("--version", action="version", version=f"darkrecon {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, add_arguments, fn) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(p)
+        p.set_defaults(func=fn)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as err:
+        print(f"darkrecon {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
