@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import darkrecon as dr
 import numpy as np
 import pytest
+
+import darkrecon as dr
 
 
 def boost_matrix(beta: np.ndarray) -> np.ndarray:
