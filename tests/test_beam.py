@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import boost_matrix, mass2
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_kinematics import boost_matrix, mass2
 
 import darkrecon as dr
 

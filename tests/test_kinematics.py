@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from conftest import boost_matrix, flat_events, mass2, two_body
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference_kinematics import boost_matrix, flat_events, mass2, two_body
 
 import darkrecon as dr
 from darkrecon import _core

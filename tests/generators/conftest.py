@@ -1,5 +1,6 @@
-import darkrecon as dr
 import pytest
+
+import darkrecon as dr
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import awkward as ak
 import numpy as np
 import pytest
-from conftest import two_body
+from reference_kinematics import two_body
 
 import darkrecon as dr
 from darkrecon import select
