@@ -77,6 +77,9 @@ def test_running_alpha():
     assert 1 / radiation.alpha_em(91.1876**2) == pytest.approx(128.95, abs=0.1)
     assert 1 / radiation.alpha_em(10.58**2) == pytest.approx(132.1, abs=0.5)
     assert 1 / radiation.alpha_em(1e-7) == pytest.approx(137.036, abs=0.3)
+    s = np.geomspace(0.04, 200.0, 5001)
+    np.testing.assert_allclose(radiation.alpha_em(s), radiation.alpha_em_exact(s), rtol=1e-4)
+    assert np.all(np.diff(radiation.alpha_em_exact(s)) > 0)  # alpha grows with the scale
 
 
 def test_born_mumu_angular_distribution(beam):
