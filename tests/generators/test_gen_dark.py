@@ -10,6 +10,11 @@ from darkrecon.physics import alp, dark_photon
 from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
 
 
+@pytest.fixture(scope="module")
+def beam():
+    return dr.Beam.preset("Y4S")
+
+
 @pytest.mark.parametrize("spread", [False, True])
 def test_alp_events(beam, spread):
     s = dr.generate("alp_gammagamma", 3000, beam=beam, seed=2, mass=0.5, g_agg=1e-3, energy_spread=spread)
