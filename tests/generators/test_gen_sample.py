@@ -12,6 +12,11 @@ from darkrecon.generators import PARTICLE_FIELDS, Sample, SchemaError
 
 
 @pytest.fixture(scope="module")
+def beam():
+    return dr.Beam.preset("Y4S")
+
+
+@pytest.fixture(scope="module")
 def sample(beam):
     return dr.generate("tautau", 300, beam=beam, seed=5)
 

@@ -13,6 +13,11 @@ from darkrecon.generators.constants import ALPHA, E_CHARGE, GEV2_TO_FB, M_MU
 from darkrecon.physics import zprime as theory
 
 
+@pytest.fixture(scope="module")
+def beam():
+    return dr.Beam.preset("Y4S")
+
+
 def _events(mass, n=400, seed=1, sqrt_s=10.58):
     rng = np.random.default_rng(seed)
     k1, k2, q, _ = zprime._sample_phase_space(rng, np.full(n, sqrt_s), mass)
@@ -89,8 +94,7 @@ def test_mapped_phase_space_agrees_with_flat_dalitz_integration(mass):
     assert mapped == pytest.approx(flat, abs=4 * math.hypot(flat_err, mapped_err))
 
 
-def test_cross_section_scales_with_g_squared_and_falls_with_mass():
-    beam = dr.Beam.preset("Y4S")
+def test_cross_section_scales_with_g_squared_and_falls_with_mass(beam):
     s1 = zprime.cross_section(1.0, 1.0, beam)
     assert zprime.cross_section(1.0, 0.01, beam) == pytest.approx(1e-4 * s1, rel=1e-12)
     masses = np.array([0.5, 3.0, 8.0])
@@ -102,11 +106,10 @@ def test_cross_section_scales_with_g_squared_and_falls_with_mass():
         zprime.cross_section(10.5, 1.0, beam)
 
 
-def test_light_zprime_against_the_leading_log_estimate():
+def test_light_zprime_against_the_leading_log_estimate(beam):
     # For m_Z' << m_mu the Z' is mostly soft and collinear: the quasi-real (Weizsaecker-Williams)
     # estimate sigma_mumu(alpha(0)) * alpha'/pi * (ln(s/m_mu^2) - 1) * 2 ln(E_max / m_Z'), with
     # alpha' = g'^2 / (4 pi), is good to leading-log accuracy; ask for agreement within 40%.
-    beam = dr.Beam.preset("Y4S")
     mass, s = 0.003, beam.sqrt_s**2
     sigma_mumu = 4 * math.pi * ALPHA**2 / (3 * s) * GEV2_TO_FB
     ll = sigma_mumu / (4 * math.pi**2) * (math.log(s / M_MU**2) - 1) * 2 * math.log(beam.sqrt_s / 2 / mass)

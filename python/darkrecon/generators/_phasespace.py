@@ -251,29 +251,29 @@ class EventBuilder:
         p = frame.to_lab(p_cms)
         mask = np.stack([s["mask"] for s in self.slots], axis=1)
         mother = np.stack([s["mother"] for s in self.slots], axis=1)
-        # vertices and times, slot by slot (mothers come first)
+        # vertices and times, slot by slot (mothers come first); all at the origin when
+        # nothing has a decay length
         vtx = np.zeros((n, k, 3))
         t0 = np.zeros((n, k))
-        end = np.zeros((n, k, 3))
-        t_end = np.zeros((n, k))
-        for j, s in enumerate(self.slots):
-            m = s["mother"]
-            has = m >= 0
-            mj = np.where(has, m, 0)
-            vtx[:, j] = np.where(has[:, None], end[idx, mj], 0.0)
-            t0[:, j] = np.where(has, t_end[idx, mj], 0.0)
-            ctau = s["ctau"]
-            if np.any(ctau > 0):
-                mass = np.sqrt(np.maximum(mass2(p[:, j]), 0.0))
-                length = ctau * rng.exponential(1.0, n)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    step = np.where(mass[:, None] > 0, p[:, j, 1:] / mass[:, None], 0.0) * length[:, None]
-                    dt = np.where(mass > 0, p[:, j, 0] / mass, 0.0) * length / C_CM_PER_NS
-                end[:, j] = vtx[:, j] + step
-                t_end[:, j] = t0[:, j] + dt
-            else:
+        if any(np.any(s["ctau"] > 0) for s in self.slots):
+            end = np.zeros((n, k, 3))
+            t_end = np.zeros((n, k))
+            for j, s in enumerate(self.slots):
+                m = s["mother"]
+                has = m >= 0
+                mj = np.where(has, m, 0)
+                vtx[:, j] = np.where(has[:, None], end[idx, mj], 0.0)
+                t0[:, j] = np.where(has, t_end[idx, mj], 0.0)
+                ctau = s["ctau"]
                 end[:, j] = vtx[:, j]
                 t_end[:, j] = t0[:, j]
+                if np.any(ctau > 0):
+                    mass = np.sqrt(np.maximum(mass2(p[:, j]), 0.0))
+                    length = ctau * rng.exponential(1.0, n)
+                    ok = mass > 0
+                    safe = np.where(ok, mass, 1.0)
+                    end[:, j] += np.where(ok[:, None], p[:, j, 1:] / safe[:, None], 0.0) * length[:, None]
+                    t_end[:, j] += np.where(ok, p[:, j, 0] / safe, 0.0) * length / C_CM_PER_NS
         # compaction: new index of each kept slot, mothers remapped
         new_index = np.cumsum(mask, axis=1) - 1
         mother_new = np.where(mother >= 0, np.take_along_axis(new_index, np.maximum(mother, 0), 1), -1)
