@@ -6,7 +6,9 @@ the thin, NumPy-in/NumPy-out layer on top of it.
 
 from __future__ import annotations
 
+from darkrecon import generators
 from darkrecon.beam import Beam
+from darkrecon.generators import Sample, generate
 from darkrecon.kinematics import (
     Recoil,
     invariant_mass,
@@ -22,7 +24,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Beam",
     "Recoil",
+    "Sample",
     "__version__",
+    "generate",
+    "generators",
     "invariant_mass",
     "invariant_mass_squared",
     "missing_momentum",

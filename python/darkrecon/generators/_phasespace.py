@@ -124,6 +124,8 @@ def accept_reject(
 ) -> tuple[np.ndarray, ...]:
     """Vectorised hit-or-miss: ``propose(m)`` returns arrays of m proposals, ``ratio(*arrays)``
     their acceptance probability in [0, 1]; returns n accepted proposals (in proposal order)."""
+    if n == 0:
+        return tuple(a[:0] for a in propose(1))
     chunks: list[tuple[np.ndarray, ...]] = []
     have = 0
     for _ in range(max_rounds):
@@ -232,13 +234,17 @@ class EventBuilder:
                 p4=p4,
                 mother=mother_arr,
                 status=np.broadcast_to(np.asarray(status, dtype=np.int32), (n,)),
-                mask=np.ones(n, dtype=bool) if mask is None else np.broadcast_to(np.asarray(mask, dtype=bool), (n,)),
+                mask=np.ones(n, dtype=bool)
+                if mask is None
+                else np.broadcast_to(np.asarray(mask, dtype=bool), (n,)),
                 ctau=np.broadcast_to(np.asarray(ctau, dtype=np.float64), (n,)),
             )
         )
         return len(self.slots) - 1
 
-    def build(self, frame: CollisionFrame, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def build(
+        self, frame: CollisionFrame, rng: np.random.Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         n, k = self.n, len(self.slots)
         idx = np.arange(n)
         p_cms = np.stack([s["p4"] for s in self.slots], axis=1)

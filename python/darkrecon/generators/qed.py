@@ -179,7 +179,8 @@ def bhabha_dsigma_dcos(cos: np.ndarray, s: float) -> np.ndarray:
     """Tree-level massless d sigma / d cos(theta) (GeV^-2), theta = angle of the e-."""
     t = -0.5 * s * (1.0 - cos)
     u = -0.5 * s * (1.0 + cos)
-    return 2 * math.pi * ALPHA**2 / (2 * s) * ((s * s + u * u) / (t * t) + 2 * u * u / (s * t) + (u * u + t * t) / (s * s))
+    bracket = (s * s + u * u) / (t * t) + 2 * u * u / (s * t) + (u * u + t * t) / (s * s)
+    return 2 * math.pi * ALPHA**2 / (2 * s) * bracket
 
 
 def _cos_range(theta_min: float, theta_max: float, process: str) -> tuple[float, float]:

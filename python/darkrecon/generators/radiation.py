@@ -82,7 +82,9 @@ def alpha_em(s) -> np.ndarray:
     return ALPHA / (1.0 - delta)
 
 
-def _gauss_legendre(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, panels: int, order: int = 16) -> float:
+def _gauss_legendre(
+    f: Callable[[np.ndarray], np.ndarray], a: float, b: float, panels: int, order: int = 16
+) -> float:
     nodes, weights = np.polynomial.legendre.leggauss(order)
     edges = np.linspace(a, b, panels + 1)
     half = 0.5 * np.diff(edges)
@@ -128,7 +130,9 @@ class ISR:
 
         x_split = min(1e-2, 0.5 * xm)
         # small x on a log grid, the rest on t = -ln(1 - x)
-        low = _gauss_legendre(lambda u: regular(np.exp(u)) * np.exp(u), math.log(1e-16), math.log(x_split), 40)
+        low = _gauss_legendre(
+            lambda u: regular(np.exp(u)) * np.exp(u), math.log(1e-16), math.log(x_split), 40
+        )
         t_split = -math.log1p(-x_split)
         high = _gauss_legendre(
             lambda t: regular(-np.expm1(-t)) * np.exp(-t), t_split, self._tmax, 200
@@ -168,7 +172,7 @@ def isr_photon(rng: np.random.Generator, sqrt_s: np.ndarray, x: np.ndarray) -> t
     """The ISR photon (n, 4) in the CMS and the recoiling system's four-momentum (n, 4)."""
     n = len(x)
     k = 0.5 * x * sqrt_s
-    b = math.sqrt(1.0 - 4.0 * M_E**2 / float(np.mean(sqrt_s)) ** 2)
+    b = math.sqrt(1.0 - 4.0 * M_E**2 / float(np.max(sqrt_s, initial=1.0)) ** 2)
     unit = ps.direction(ps.sample_collinear_cos(rng, b, n), rng.uniform(0.0, 2.0 * np.pi, n))
     photon = ps.four(k, k[:, None] * unit)
     rest = ps.four(sqrt_s - k, -k[:, None] * unit)

@@ -108,7 +108,7 @@ def get(name: str) -> Process:
 
 def _load() -> None:
     # importing the process modules registers them
-    from darkrecon.generators import qed  # noqa: F401
+    from darkrecon.generators import qed, zprime  # noqa: F401
 
 
 def processes() -> list[dict[str, Any]]:

@@ -238,10 +238,10 @@ class Sample:
             {
                 "particles": self.particles,
                 "weight": self.weight,
-                "initial_E": self.initial[:, 0],
-                "initial_px": self.initial[:, 1],
-                "initial_py": self.initial[:, 2],
-                "initial_pz": self.initial[:, 3],
+                "initial_E": np.ascontiguousarray(self.initial[:, 0]),
+                "initial_px": np.ascontiguousarray(self.initial[:, 1]),
+                "initial_py": np.ascontiguousarray(self.initial[:, 2]),
+                "initial_pz": np.ascontiguousarray(self.initial[:, 3]),
             },
             depth_limit=1,
         )

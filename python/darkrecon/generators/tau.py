@@ -127,8 +127,8 @@ def decay_in_rest_frame(rng: np.random.Generator, n: int, sign: int):
     status and mask arrays."""
     mode = rng.choice(len(MODES), size=n, p=BRANCHING)
     slots = [
-        dict(pdg=np.zeros(n, np.int32), p4=np.zeros((n, 4)), mother=np.full(n, -1), status=np.ones(n, np.int32),
-             mask=np.zeros(n, bool))
+        dict(pdg=np.zeros(n, np.int32), p4=np.zeros((n, 4)), mother=np.full(n, -1),
+             status=np.ones(n, np.int32), mask=np.zeros(n, bool))
         for _ in range(N_SLOTS)
     ]
 
@@ -215,7 +215,9 @@ def decay_in_rest_frame(rng: np.random.Generator, n: int, sign: int):
     return mode, slots
 
 
-def add_tau_decay(builder: ps.EventBuilder, rng: np.random.Generator, tau_slot: int, tau_p4: np.ndarray, sign: int) -> np.ndarray:
+def add_tau_decay(
+    builder: ps.EventBuilder, rng: np.random.Generator, tau_slot: int, tau_p4: np.ndarray, sign: int
+) -> np.ndarray:
     """Decay the tau in ``tau_slot`` (four-momentum ``tau_p4`` (n, 4) in the CMS, charge
     -sign) and add its products to ``builder``; returns the decay mode of each event."""
     mode, slots = decay_in_rest_frame(rng, len(tau_p4), sign)
