@@ -6,6 +6,7 @@ the thin, NumPy-in/NumPy-out layer on top of it.
 
 from __future__ import annotations
 
+from darkrecon import cdc, ecl
 from darkrecon.beam import Beam
 from darkrecon.kinematics import (
     Recoil,
@@ -16,17 +17,22 @@ from darkrecon.kinematics import (
     recoil_mass_squared,
     sum_four_momenta,
 )
+from darkrecon.simulation import SimulatedEvents, simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Beam",
     "Recoil",
+    "SimulatedEvents",
     "__version__",
+    "cdc",
+    "ecl",
     "invariant_mass",
     "invariant_mass_squared",
     "missing_momentum",
     "recoil_mass",
     "recoil_mass_squared",
+    "simulate",
     "sum_four_momenta",
 ]
