@@ -13,7 +13,8 @@ the cross section within the generation cuts.
 from __future__ import annotations
 
 from darkrecon.generators.registry import Parameter, Process, cross_section, generate, processes
-from darkrecon.generators.sample import PARTICLE_FIELDS, SCHEMA_VERSION, Sample, SchemaError
+from darkrecon.generators.sample import PARTICLE_FIELDS, SCHEMA_VERSION, Sample
+from darkrecon.io import SchemaError
 
 __all__ = [
     "PARTICLE_FIELDS",
