@@ -6,7 +6,7 @@ the thin, NumPy-in/NumPy-out layer on top of it.
 
 from __future__ import annotations
 
-from darkrecon import generators
+from darkrecon import cdc, ecl, generators
 from darkrecon.beam import Beam
 from darkrecon.generators import Sample, generate
 from darkrecon.kinematics import (
@@ -18,6 +18,7 @@ from darkrecon.kinematics import (
     recoil_mass_squared,
     sum_four_momenta,
 )
+from darkrecon.simulation import SimulatedEvents, simulate
 
 __version__ = "0.1.0"
 
@@ -25,7 +26,10 @@ __all__ = [
     "Beam",
     "Recoil",
     "Sample",
+    "SimulatedEvents",
     "__version__",
+    "cdc",
+    "ecl",
     "generate",
     "generators",
     "invariant_mass",
@@ -33,5 +37,6 @@ __all__ = [
     "missing_momentum",
     "recoil_mass",
     "recoil_mass_squared",
+    "simulate",
     "sum_four_momenta",
 ]
