@@ -44,6 +44,8 @@ __all__ = [
     "SimulatedEvents",
     "cdc",
     "ecl",
+    "generate",
+    "generators",
     "invariant_mass",
     "invariant_mass_squared",
     "missing_momentum",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import darkrecon.ecl as ecl
 import numpy as np
 import pytest
-from darkrecon.ecl.calibration import design_energy_resolution, fit_leakage
-from darkrecon.ecl.toy import mean_containment, shower_digits
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import darkrecon.ecl as ecl
+from darkrecon.ecl.calibration import design_energy_resolution, fit_leakage
+from darkrecon.ecl.toy import mean_containment, shower_digits
 
 G = ecl.Geometry.belle2()
 N_PHI_BARREL = 144
