@@ -214,19 +214,24 @@ def collect(
 
 
 def digitize(grid_e: np.ndarray, rng: np.random.Generator, response: PXDResponse) -> np.ndarray:
-    """Seed (max) pixel, 9x9 cut-out, noise, threshold, zero suppression and saturation [ADC]."""
+    """Noise, threshold, zero suppression and saturation of the whole window, then the 9x9
+    cut-out centred on the seed (maximum digitised) pixel [ADC]."""
     n = len(grid_e)
-    flat_seed = grid_e.reshape(n, -1).argmax(axis=1)
+    adc = grid_e / response.electrons_per_adc + response.noise_adc * rng.standard_normal(
+        grid_e.shape
+    )
+    adc = np.rint(adc)
+    adc[adc < response.threshold_adc] = 0.0
+    adc = np.minimum(adc, response.saturation_adc)
+    # seed: the maximum digitised pixel; among saturated or equal pixels the one with most charge
+    key = adc * 1e9 + np.minimum(grid_e, 1e8)
+    flat_seed = key.reshape(n, -1).argmax(axis=1)
     su, sv = np.divmod(flat_seed, _GRID)
-    padded = np.pad(grid_e, ((0, 0), (_HALF, _HALF), (_HALF, _HALF)))
+    padded = np.pad(adc, ((0, 0), (_HALF, _HALF), (_HALF, _HALF)))
     off = np.arange(MATRIX)
     rows = (su[:, None] + off[None, :])[:, :, None]
     cols = (sv[:, None] + off[None, :])[:, None, :]
-    mat = padded[np.arange(n)[:, None, None], rows, cols]
-    adc = mat / response.electrons_per_adc + response.noise_adc * rng.standard_normal(mat.shape)
-    adc = np.rint(adc)
-    adc[adc < response.threshold_adc] = 0.0
-    return np.minimum(adc, response.saturation_adc).astype(np.float32)
+    return padded[np.arange(n)[:, None, None], rows, cols].astype(np.float32)
 
 
 # ----------------------------------------------------------------------------------------------
