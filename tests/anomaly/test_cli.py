@@ -49,3 +49,9 @@ def test_train_score_and_bad_model(tmp_path, capsys):
     assert main(["anomaly", "score", "--model-dir", str(model_dir), "--out", str(report)]) == 2
     assert "format version 99" in capsys.readouterr().err
     assert main(["anomaly"]) == 2
+
+
+def test_validate_writes_the_mip_table(tmp_path, capsys):
+    assert main(["anomaly", "validate", "--n", "60", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "mip_validation.md").read_text()
+    assert "Delta_p = 17.59 keV" in text and text.count("| L2 |") == 12

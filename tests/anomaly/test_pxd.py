@@ -6,19 +6,9 @@ import numpy as np
 import pytest
 from darkrecon.anomaly import energy_loss as el
 from darkrecon.anomaly import monopole, pxd
+from darkrecon.anomaly.validation import mips_at_angle, mode
 
 RESP = pxd.DEFAULT_RESPONSE
-
-
-def _mips_at(theta_u_deg, theta_v_deg, n=3000, seed=0, beta_gamma=3.6, layer=0, pitch_v=None):
-    rng = np.random.default_rng(seed)
-    tan_u = np.full(n, math.tan(math.radians(theta_u_deg)))
-    tan_v = np.full(n, math.tan(math.radians(theta_v_deg)))
-    pts = pxd.straight_track_points(tan_u, tan_v, np.full(n, beta_gamma), rng, RESP)
-    pu = np.full(n, 50.0)
-    pv = np.full(n, pxd.LAYERS[layer].pitch_v_fine_um if pitch_v is None else pitch_v)
-    return pxd._finish("mip", np.full(n, layer), tan_u, tan_v, pts, pu, pv,
-                       rng.uniform(0, 1, n) * pu, rng.uniform(0, 1, n) * pv, rng, RESP)
 
 
 def test_readout_values_are_zero_suppressed_saturated_integers():
@@ -45,19 +35,17 @@ def test_background_is_deterministic_for_a_seed():
 
 
 def test_mip_charge_mpv_at_normal_incidence():
-    cl = _mips_at(0.0, 0.0, n=8000)
-    total = cl.total_adc
-    hist, edges = np.histogram(total, bins=np.arange(20, 120, 2))
-    mode = 0.5 * (edges[1:] + edges[:-1])[np.argmax(np.convolve(hist, np.ones(3) / 3, "same"))]
+    cl = mips_at_angle(0.0, 0.0, n=8000)
+    mpv = mode(cl.total_adc, 2.0)
     expected = el.most_probable_loss_kev(75.0, 3.6) * 1e3 / el.SI_PAIR_EV / RESP.electrons_per_adc
     # noise and zero suppression of the neighbours shift the peak by a few ADC at most
-    assert mode == pytest.approx(expected, rel=0.1)
+    assert mpv == pytest.approx(expected, rel=0.1)
 
 
 def test_cluster_size_grows_with_incidence_angle_like_the_projected_path():
     sizes = []
     for angle in (0.0, 30.0, 50.0, 65.0):
-        cl = _mips_at(0.0, angle, n=1500, seed=int(angle))
+        cl = mips_at_angle(0.0, angle, n=1500, seed=1)
         sizes.append(cl.size.mean())
         # geometric expectation of the pixels crossed: 1 + d tan(theta) / pitch (+ sharing)
         pitch = pxd.LAYERS[0].pitch_v_fine_um

@@ -27,6 +27,11 @@ def _add(p: argparse.ArgumentParser) -> None:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", type=Path, required=True)
 
+    v = sub.add_parser("validate", help="MIP charge MPV and cluster size vs incidence angle")
+    v.add_argument("--out", type=Path, default=Path("anomaly_report"))
+    v.add_argument("--n", type=int, default=4000, help="clusters per point")
+    v.add_argument("--seed", type=int, default=0)
+
     t = sub.add_parser("train", help="train the autoencoders on simulated background clusters")
     t.add_argument("--out", type=Path, default=Path("anomaly_model"), help="model folder")
     t.add_argument("--n-background", type=int, default=100_000, help="training clusters")
@@ -94,6 +99,19 @@ def _simulate(args) -> int:
         args.out, adc=cl.adc, kind=cl.kind, layer=cl.layer, theta_u=cl.theta_u, theta_v=cl.theta_v
     )
     print(f"darkrecon anomaly simulate: {len(cl)} {args.what} clusters -> {args.out}")
+    return 0
+
+
+def _validate(args) -> int:
+    from darkrecon.anomaly import validation
+
+    if args.n < 10:
+        raise CommandError("--n must be >= 10")
+    text = validation.format_validation(validation.mip_validation(args.n, args.seed))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "mip_validation.md").write_text(text)
+    print(text, end="")
+    print(f"written: {args.out / 'mip_validation.md'}")
     return 0
 
 
@@ -214,7 +232,7 @@ def _score(args) -> int:
 
 @command("anomaly", "PXD cluster anomaly detection: simulate, train autoencoders, score.", _add)
 def anomaly(args: argparse.Namespace) -> int:
-    actions = {"simulate": _simulate, "train": _train, "score": _score}
+    actions = {"simulate": _simulate, "validate": _validate, "train": _train, "score": _score}
     if not getattr(args, "action", None):
-        raise CommandError("choose an action: simulate, train or score (see --help)")
+        raise CommandError("choose an action: simulate, validate, train or score (see --help)")
     return actions[args.action](args)
