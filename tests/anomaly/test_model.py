@@ -95,3 +95,13 @@ def test_tiny_training_separates_monopoles(background_small, monopoles_small):
     scores = evaluate.score_all({"charge": m}, monopoles_small[1.0].adc)
     assert set(scores) == {"charge", "total_charge"}
     assert np.allclose(scores["total_charge"], monopoles_small[1.0].total_adc)
+
+
+def test_training_leaves_the_global_torch_state_alone(background_small):
+    state = torch.random.get_rng_state()
+    flag = torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    train(background_small.adc[:300], AutoencoderSettings(epochs=1))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert torch.are_deterministic_algorithms_enabled() == flag
+    assert torch.get_num_threads() == threads
