@@ -26,15 +26,20 @@ from darkrecon.stats.counting import (
     upper_limit,
 )
 from darkrecon.stats.expected import ExpectedLimits, expected_limits
+from darkrecon.stats.scan import ScanResult, effective_trials, mass_points, scan
 
 __all__ = [
     "METHODS",
     "ExpectedLimits",
+    "ScanResult",
     "asymptotic_cls",
     "cls",
+    "effective_trials",
     "expected_limits",
     "fc_interval",
+    "mass_points",
     "p_value",
+    "scan",
     "significance",
     "upper_limit",
 ]
