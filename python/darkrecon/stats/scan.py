@@ -1,4 +1,4 @@
-"""Mass scans of counting windows: cross-section limits, expected bands, local and global significance.
+"""Mass scans of counting windows: cross-section limits, expected bands, local/global significance.
 
 Each mass point is a counting experiment: ``n_obs`` events in the window, ``bkg +- bkg_unc``
 expected from background, and a signal efficiency (selection x acceptance x branching fraction)
@@ -127,8 +127,8 @@ class ScanResult:
 
     def write_json(self, path) -> Path:
         path = Path(path)
-        doc = {"summary": self.summary(),
-               "points": {k: np.asarray(v, dtype=float).tolist() for k, v in self.columns().items()}}
+        points = {k: np.asarray(v, dtype=float).tolist() for k, v in self.columns().items()}
+        doc = {"summary": self.summary(), "points": points}
         path.write_text(json.dumps(doc, indent=2) + "\n")
         return path
 
