@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import darkrecon as dr
 import numpy as np
 from common import Row, best_time
+
+import darkrecon as dr
 
 
 def _dimuon_columns(n: int, rng: np.random.Generator):

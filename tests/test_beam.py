@@ -2,12 +2,13 @@ import csv
 import math
 from pathlib import Path
 
-import darkrecon as dr
 import numpy as np
 import pytest
-from conftest import boost_matrix, mass2
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_kinematics import boost_matrix, mass2
+
+import darkrecon as dr
 
 REFERENCE = Path(__file__).resolve().parents[1] / "python" / "darkrecon" / "data" / "superkekb_beams.csv"
 

@@ -1,7 +1,8 @@
 import json
 
-import darkrecon as dr
 import pytest
+
+import darkrecon as dr
 from darkrecon.cli import main
 
 

@@ -1,11 +1,12 @@
-import darkrecon as dr
 import numpy as np
 import pytest
-from conftest import boost_matrix, flat_events, mass2, two_body
-from darkrecon import _core
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference_kinematics import boost_matrix, flat_events, mass2, two_body
+
+import darkrecon as dr
+from darkrecon import _core
 
 M_MU = 0.1056583755
 

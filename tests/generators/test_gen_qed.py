@@ -2,13 +2,14 @@
 
 import math
 
-import darkrecon as dr
 import numpy as np
 import pytest
+from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
+
+import darkrecon as dr
 from darkrecon.generators import _phasespace as ps
 from darkrecon.generators import qed, radiation, tau
 from darkrecon.generators.constants import M_MU, M_TAU
-from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@
 import json
 
 import awkward as ak
-import darkrecon as dr
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+
+import darkrecon as dr
 from darkrecon.generators import PARTICLE_FIELDS, Sample, SchemaError
 
 

@@ -2,14 +2,15 @@
 
 import math
 
-import darkrecon as dr
 import numpy as np
 import pytest
+from gen_helpers import final_state_sum
+
+import darkrecon as dr
 from darkrecon.generators import _phasespace as ps
 from darkrecon.generators import tau, zprime
 from darkrecon.generators.constants import ALPHA, E_CHARGE, GEV2_TO_FB, M_MU
 from darkrecon.physics import zprime as theory
-from gen_helpers import final_state_sum
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 import pytest
-from darkrecon import physics
-from darkrecon.physics import alp, dark_photon, zprime
-from darkrecon.physics.constants import ALPHA, HBARC2_FB_GEV2, MUON_MASS, TAU_MASS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
+
+from darkrecon import physics
+from darkrecon.physics import alp, dark_photon, zprime
+from darkrecon.physics.constants import ALPHA, HBARC2_FB_GEV2, MUON_MASS, TAU_MASS
 
 SQRT_S = 10.58
 
