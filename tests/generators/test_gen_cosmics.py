@@ -1,10 +1,11 @@
 """Cosmic-ray muons."""
 
-import darkrecon as dr
 import numpy as np
 import pytest
-from darkrecon.generators import cosmics
 from gen_helpers import chi2_pvalue, final_state_sum
+
+import darkrecon as dr
+from darkrecon.generators import cosmics
 
 
 def test_cosmic_muons():
