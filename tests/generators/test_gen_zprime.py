@@ -125,7 +125,7 @@ def test_unweighted_events_follow_the_weighted_distribution(beam):
     k1, k2, _, overflow = zprime.unweighted_events(rng, np.full(5000, beam.sqrt_s), 1.0, 1.1 * w_max)
     assert overflow < 1e-3
     m_un = np.sqrt(ps.mass2(k1 + k2))
-    a, b, _, w = zprime.weighted_events(rng, np.full(100000, beam.sqrt_s), 1.0)
+    a, b, _, w = zprime.weighted_events(rng, np.full(40000, beam.sqrt_s), 1.0)
     m_w = np.sqrt(ps.mass2(a + b))
     edges = np.linspace(2 * M_MU, beam.sqrt_s - 1.0, 16)
     hist, _ = np.histogram(m_w, edges, weights=w)
