@@ -11,9 +11,11 @@ S(p) = (pslash + m) / (p^2 - m^2),
                  = 4 (p1^mu p2^alpha + p2^mu p1^alpha - g^{mu alpha} p1.p2),
     H^{mu alpha} = sum_nu (-g_{nu nu}) Tr[(k1slash + m) Gamma^{mu nu} (k2slash - m) Gammabar^{alpha nu}],
 
-evaluated numerically with explicit 4x4 Dirac matrices (Dirac representation), vectorised over
-events (HELAS-style numerics, no analytic trace). The Z' polarisation sum -g + q q / M^2 reduces
-to -g because the muon current is conserved (Ward identity, checked in the tests).
+(tree level: no ISR/FSR on the signal), evaluated numerically with explicit 4x4 Dirac
+matrices (Dirac representation), vectorised over events (HELAS-style numerics, no analytic
+trace; the spinor amplitudes are checked against the Dirac traces). The Z' polarisation sum
+-g + q q / M^2 reduces to -g because the muon current is conserved (Ward identity, checked in
+the tests).
 
 Phase space (weighted events, multi-channel importance sampling): M^2 = m_mumu^2 from a mixture
 of 1 / (s - M^2) (soft Z') and flat; the Z' direction isotropic in the CMS; the mu- direction in
