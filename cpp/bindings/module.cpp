@@ -7,6 +7,7 @@ namespace darkrecon::bindings {
 void register_kinematics(py::module_& m);
 void register_geometry(py::module_& m);
 void register_ecl(py::module_& m);
+void register_simulation(py::module_& m);
 }  // namespace darkrecon::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   darkrecon::bindings::register_kinematics(m);
   darkrecon::bindings::register_geometry(m);
   darkrecon::bindings::register_ecl(m);
+  darkrecon::bindings::register_simulation(m);
 }

@@ -41,7 +41,12 @@ CDCGeometry::CDCGeometry(std::vector<CDCLayer> layers) : layers_(std::move(layer
     p.dy = L.radius * std::sin(phi_f) - p.by;
     p.inv_dz = 1.0 / (L.z_forward - L.z_backward);
     p.pitch = pitch;
+    p.inv_len = 1.0 / std::sqrt(p.dx * p.dx + p.dy * p.dy + (L.z_forward - L.z_backward) * (L.z_forward - L.z_backward));
     pre_.push_back(p);
+    for (int w = 0; w < L.n_cells(); ++w) {
+      rotation_.push_back(std::cos(pitch * w));
+      rotation_.push_back(std::sin(pitch * w));
+    }
     first_wire_.push_back(n_wires_);
     n_wires_ += L.n_cells();
   }
@@ -91,12 +96,7 @@ Eigen::Vector3d CDCGeometry::wire_position(int layer, int wire, double z) const 
   return {c * x0 - s * y0, s * x0 + c * y0, z};
 }
 
-double CDCGeometry::wire_radius(int layer, double z) const {
-  const std::size_t i = idx(layer);
-  const Precomputed& p = pre_[i];
-  const double t = (z - layers_[i].z_backward) * p.inv_dz;
-  return std::hypot(p.bx + t * p.dx, p.by + t * p.dy);
-}
+double CDCGeometry::wire_radius(int layer, double z) const { return radius_at(idx(layer), z); }
 
 double CDCGeometry::wire0_phi(int layer, double z) const {
   const std::size_t i = idx(layer);
@@ -134,19 +134,11 @@ int CDCGeometry::layer_at(double r, double z) const {
   auto it = std::upper_bound(nominal_boundary_.begin(), nominal_boundary_.end(), r);
   int l = static_cast<int>(it - nominal_boundary_.begin()) - 1;
   l = std::clamp(l, 0, n_layers() - 1);
-  for (int iter = 0; iter < 4; ++iter) {
-    if (l > 0 && r < inner_boundary(l, z)) {
-      --l;
-    } else if (l + 1 < n_layers() && r >= outer_boundary(l, z)) {
-      ++l;
-    } else {
-      break;
-    }
+  for (int dl : {0, -1, 1, -2, 2}) {
+    const int c = l + dl;
+    if (c >= 0 && c < n_layers() && in_band(c, r, z)) return c;
   }
-  if (r < inner_boundary(l, z) || r >= outer_boundary(l, z)) return -1;
-  const CDCLayer& L = layers_[static_cast<std::size_t>(l)];
-  if (z < L.z_backward || z > L.z_forward) return -1;
-  return l;
+  return -1;
 }
 
 int CDCGeometry::nearest_wire(int layer, double phi, double z) const {

@@ -133,7 +133,7 @@ int ECLGeometry::cell_at(double theta, double phi) const {
 }
 
 int ECLGeometry::cell_at(const Eigen::Vector3d& p) const {
-  const double r = std::hypot(p.x(), p.y());
+  const double r = std::sqrt(p.x() * p.x() + p.y() * p.y());
   return cell_at(std::atan2(r, p.z()), std::atan2(p.y(), p.x()));
 }
 

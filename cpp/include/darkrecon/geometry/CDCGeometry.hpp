@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -63,6 +64,48 @@ class CDCGeometry {
   /// Radial band of the layer at z: [inner, outer) radius; bands tile the chamber.
   double inner_boundary(int layer, double z) const;
   double outer_boundary(int layer, double z) const;
+  /// Unchecked fast paths for the simulation's inner loops (layer and wire must be valid).
+  void band_bounds(int layer, double z, double& lo, double& hi) const {
+    const auto i = static_cast<std::size_t>(layer);
+    const double rl = radius_at(i, z);
+    lo = i == 0 ? rl - 0.5 * (radius_at(1, z) - rl) : 0.5 * (radius_at(i - 1, z) + rl);
+    hi = i + 1 == layers_.size() ? rl + 0.5 * (rl - radius_at(i - 1, z)) : 0.5 * (radius_at(i + 1, z) + rl);
+  }
+  /// Backward end point A and unit direction D of a wire.
+  void wire_line(int layer, int wire, Eigen::Vector3d& A, Eigen::Vector3d& D) const {
+    const auto i = static_cast<std::size_t>(layer);
+    const Precomputed& p = pre_[i];
+    const std::size_t k = static_cast<std::size_t>(first_wire_[i] + wire);
+    const double c = rotation_[2 * k], s = rotation_[2 * k + 1];
+    A = {c * p.bx - s * p.by, s * p.bx + c * p.by, layers_[i].z_backward};
+    D = {(c * p.dx - s * p.dy) * p.inv_len, (s * p.dx + c * p.dy) * p.inv_len,
+         (layers_[i].z_forward - layers_[i].z_backward) * p.inv_len};
+  }
+  /// Wire of `layer` nearest in azimuth to the point (x, y) at z.
+  int nearest_wire_fast(int layer, double x, double y, double z) const {
+    const auto i = static_cast<std::size_t>(layer);
+    const Precomputed& p = pre_[i];
+    const double t = (z - layers_[i].z_backward) * p.inv_dz;
+    const double wx = p.bx + t * p.dx, wy = p.by + t * p.dy;
+    // angle from wire 0 to the point: atan2(w x q, w . q)
+    const double ang = std::atan2(wx * y - wy * x, wx * x + wy * y);
+    const int n = layers_[i].n_cells();
+    long w = std::lround(ang / p.pitch);
+    if (w < 0) w += n;
+    return static_cast<int>(w % n);
+  }
+  /// True if (r, z) is inside the band and z range of `layer` (no range check on `layer`).
+  bool in_band(int layer, double r, double z) const {
+    const auto i = static_cast<std::size_t>(layer);
+    const CDCLayer& L = layers_[i];
+    if (z < L.z_backward || z > L.z_forward) return false;
+    const double rl = radius_at(i, z);
+    const double lo = i == 0 ? rl - 0.5 * (radius_at(1, z) - rl) : 0.5 * (radius_at(i - 1, z) + rl);
+    if (r < lo) return false;
+    const double hi = i + 1 == layers_.size() ? rl + 0.5 * (rl - radius_at(i - 1, z))
+                                              : 0.5 * (radius_at(i + 1, z) + rl);
+    return r < hi;
+  }
   /// Layer whose band contains (r, z), or -1 (outside the radial range or the layer's z range).
   int layer_at(double r, double z) const;
   /// The cell containing the point: the layer band, then the wire nearest in azimuth at z.
@@ -85,14 +128,22 @@ class CDCGeometry {
 
  private:
   std::size_t idx(int layer) const;
+  double radius_at(std::size_t i, double z) const {
+    const Precomputed& p = pre_[i];
+    const double t = (z - layers_[i].z_backward) * p.inv_dz;
+    const double x = p.bx + t * p.dx, y = p.by + t * p.dy;
+    return std::sqrt(x * x + y * y);
+  }
   struct Precomputed {
     double bx, by, dx, dy;  // wire 0: backward (x, y) and forward - backward (x, y)
     double inv_dz;
     double pitch;           // 2 pi / n_cells
+    double inv_len;         // 1 / wire length
   };
   std::vector<CDCLayer> layers_;
   std::vector<Precomputed> pre_;
   std::vector<int> first_wire_;
+  std::vector<double> rotation_;  // (cos, sin) of 2 pi w / n_cells per global wire
   std::vector<double> nominal_boundary_;  // n_layers + 1 boundaries from endplate radii
   int n_wires_ = 0;
   double r_min_ = 0.0, r_max_ = 0.0;
