@@ -389,6 +389,7 @@ class EventSimulator {
     constexpr double kTol = 2e-3;  // cm of arc length
     double path = 0.0;
     double gas_pending = 0.0;
+    int stalled = 0;
     int band = band_of(p.pos);
     for (int segment = 0; segment < 10000; ++segment) {
       const Helix h(p.pos, p.mom, p.charge, opt_.bfield);
@@ -434,7 +435,7 @@ class EventSimulator {
         double sign = 1.0;
         bool changed;
         if (band >= 0) {
-          changed = outside_band(band, b) >= 0.0;
+          changed = outside_band(band, b) - 1e-7 >= 0.0;
         } else {
           const bool near = rb > cdc_.r_min() - 1.0 && rb < cdc_.r_max() + 1.0;
           target = near ? band_of(b) : -1;
@@ -442,8 +443,10 @@ class EventSimulator {
           sign = -1.0;
         }
         if (changed) {
-          const double sc = crossing(s, sb, sign * outside_band(target, a), sign * outside_band(target, b),
-                                     [&](double x) { return sign * outside_band(target, h.position(x)); }, kTol);
+          // strictly across the boundary (by kEps), so that band_of() agrees at the crossing
+          constexpr double kEps = 1e-7;
+          auto g = [&](const Vec3& x) { return sign * outside_band(target, x) - kEps; };
+          const double sc = crossing(s, sb, g(a), g(b), [&](double x) { return g(h.position(x)); }, kTol);
           if (sc < s_ev) {
             s_ev = sc;
             ev = band_change;
@@ -463,6 +466,8 @@ class EventSimulator {
       p.t += s_ev / (beta * kSpeedOfLight);
       path += s_ev;
       const int next_band = ev == band_change ? band_of(p.pos) : -1;
+      if (s_ev < 1e-9 && ++stalled > 3) return false;  // safety net: no progress
+      if (s_ev >= 1e-9) stalled = 0;
       if (gas_pending > 0.0 &&
           (next_band < 0 || cdc_.layer(next_band).superlayer != cdc_.layer(band < 0 ? next_band : band).superlayer)) {
         const bool alive = apply_material(p, gas_, gas_pending);
