@@ -528,7 +528,7 @@ class EventSimulator {
         if (g2 <= 1e-12) break;
         const double ds = std::clamp(-g1 / g2, -2.0, 2.0);
         s += ds;
-        if (std::abs(ds) < 1e-6) break;
+        if (std::abs(ds) < 1e-5) break;
       }
       P = h.position(s);
       const Vec3 wv = P - A;
@@ -877,16 +877,21 @@ class EventSimulator {
   }
 
   void finish_cdc(ChunkOutput& out) {
-    std::sort(cdc_hits_.begin(), cdc_hits_.end(), [](const CdcHit& a, const CdcHit& b) {
-      if (a.layer != b.layer) return a.layer < b.layer;
-      if (a.wire != b.wire) return a.wire < b.wire;
-      return a.time < b.time;
+    // sort by (layer, wire, time) through packed keys; one TDC hit per wire: the earliest wins
+    cdc_keys_.clear();
+    for (std::size_t i = 0; i < cdc_hits_.size(); ++i) {
+      const auto& h = cdc_hits_[i];
+      const auto global = static_cast<std::uint64_t>(cdc_.first_wire(h.layer) + h.wire);
+      cdc_keys_.push_back({(global << 32) | static_cast<std::uint64_t>(i), h.time});
+    }
+    std::sort(cdc_keys_.begin(), cdc_keys_.end(), [](const auto& a, const auto& b) {
+      if ((a.first >> 32) != (b.first >> 32)) return a.first < b.first;
+      return a.second < b.second;
     });
     std::int64_t count = 0;
-    for (std::size_t i = 0; i < cdc_hits_.size(); ++i) {
-      // one TDC hit per wire: the earliest signal wins
-      if (i > 0 && cdc_hits_[i].layer == cdc_hits_[i - 1].layer && cdc_hits_[i].wire == cdc_hits_[i - 1].wire) continue;
-      out.cdc.push_back(cdc_hits_[i]);
+    for (std::size_t k = 0; k < cdc_keys_.size(); ++k) {
+      if (k > 0 && (cdc_keys_[k].first >> 32) == (cdc_keys_[k - 1].first >> 32)) continue;
+      out.cdc.push_back(cdc_hits_[static_cast<std::size_t>(cdc_keys_[k].first & 0xffffffffULL)]);
       ++count;
     }
     out.cdc_counts.push_back(count);
@@ -929,6 +934,7 @@ class EventSimulator {
   double ecl_r_ = 125.0, ecl_zf_ = 196.0, ecl_zb_ = -102.0;
   std::vector<Particle> stack_;
   std::vector<CdcHit> cdc_hits_;
+  std::vector<std::pair<std::uint64_t, double>> cdc_keys_;
   std::vector<KlmHit> klm_hits_;
   std::vector<double> ecl_e_, ecl_et_, ecl_best_e_;
   std::vector<int> ecl_best_p_;
