@@ -6,8 +6,9 @@ the thin, NumPy-in/NumPy-out layer on top of it.
 
 from __future__ import annotations
 
-from darkrecon import cdc, ecl
+from darkrecon import cdc, ecl, generators
 from darkrecon.beam import Beam
+from darkrecon.generators import Sample, generate
 from darkrecon.kinematics import (
     Recoil,
     invariant_mass,
@@ -21,11 +22,26 @@ from darkrecon.simulation import SimulatedEvents, simulate
 
 __version__ = "0.1.0"
 
+#: Submodules loaded on first use (some need optional extras: stats -> scipy, pyhf).
+_LAZY = ("anomaly", "batch", "physics", "report", "select", "stats", "tracking")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"darkrecon.{name}")
+    raise AttributeError(f"module 'darkrecon' has no attribute {name!r}")
+
+
 __all__ = [
     "Beam",
     "Recoil",
-    "SimulatedEvents",
+    "Sample",
     "__version__",
+    "generate",
+    "generators",
+    "SimulatedEvents",
     "cdc",
     "ecl",
     "invariant_mass",

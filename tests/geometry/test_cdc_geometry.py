@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from darkrecon import cdc
-from darkrecon._tables import read_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from darkrecon import cdc
+from darkrecon._tables import read_table
 
 TABLE = read_table("cdc_sense_layers.csv")
 G = cdc.Geometry.belle2()

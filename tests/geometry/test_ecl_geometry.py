@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from darkrecon import ecl
 from darkrecon._tables import read_table
 
