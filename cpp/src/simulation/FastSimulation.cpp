@@ -390,6 +390,8 @@ class EventSimulator {
     double path = 0.0;
     double gas_pending = 0.0;
     int stalled = 0;
+    double turned = 0.0;
+    const double max_turn = kTwoPi * opt_.max_turns;
     int band = band_of(p.pos);
     for (int segment = 0; segment < 10000; ++segment) {
       const Helix h(p.pos, p.mom, p.charge, opt_.bfield);
@@ -465,6 +467,8 @@ class EventSimulator {
       p.mom = p.momentum() * h.direction(s_ev);
       p.t += s_ev / (beta * kSpeedOfLight);
       path += s_ev;
+      turned += std::abs(h.kappa * s_ev);
+      if (turned > max_turn && ev != exit_tracker) return false;  // curler: followed for its first turns
       const int next_band = ev == band_change ? band_of(p.pos) : -1;
       if (s_ev < 1e-9 && ++stalled > 3) return false;  // safety net: no progress
       if (s_ev >= 1e-9) stalled = 0;
@@ -653,7 +657,7 @@ class EventSimulator {
     if (E_vis <= 0.0) return;
     const double t_max = std::max(0.0, std::log(E / kCsICritical) + (is_photon ? 0.5 : -0.5));
     const double a = kShowerB * t_max + 1.0;
-    const int n = std::clamp(static_cast<int>(32.0 + 200.0 * E), 32, std::max(32, opt_.ecl_max_spots));
+    const int n = std::clamp(static_cast<int>(32.0 + 100.0 * E), 32, std::max(32, opt_.ecl_max_spots));
     const double w = E_vis / n;
     Vec3 u, v;
     orthonormal(d, u, v);
