@@ -1,0 +1,1 @@
+"""Unsupervised anomaly detection on Belle II PXD pixel clusters (issue 9)."""
