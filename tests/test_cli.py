@@ -40,3 +40,20 @@ def test_same_seed_same_report(tmp_path):
 def test_bad_options_give_one_clear_message_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_info_processes_lists_every_registered_process_with_its_cross_section(capsys):
+    from darkrecon import generators
+
+    assert main(["info", "processes"]) == 0
+    out = capsys.readouterr().out
+    for p in generators.processes():
+        line = next(ln for ln in out.splitlines() if ln.startswith(p["name"] + " "))
+        sigma = float(line.split()[1])
+        assert sigma == pytest.approx(generators.cross_section(p["name"], "Y4S")[0], rel=1e-4)
+
+
+def test_info_geometry_counts(capsys):
+    assert main(["info", "geometry"]) == 0
+    out = capsys.readouterr().out
+    assert "56 layers, 14336 wires" in out and "8736 crystals" in out

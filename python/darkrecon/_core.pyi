@@ -45,3 +45,6 @@ def transform_rows(
     E: ArrayLike, px: ArrayLike, py: ArrayLike, pz: ArrayLike, matrix: ArrayLike, n_threads: int = 0
 ) -> tuple[F64, F64, F64, F64]: ...
 def __getattr__(name: str) -> Any: ...  # kernels of later stages
+def thrust(
+    E: ArrayLike, px: ArrayLike, py: ArrayLike, pz: ArrayLike, offsets: ArrayLike, n_threads: int = 0
+) -> tuple[F64, F64]: ...

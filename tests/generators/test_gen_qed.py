@@ -5,11 +5,18 @@ import math
 import numpy as np
 import pytest
 from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import darkrecon as dr
 from darkrecon.generators import _phasespace as ps
 from darkrecon.generators import qed, radiation, tau
 from darkrecon.generators.constants import M_MU, M_TAU
+
+
+@pytest.fixture(scope="module")
+def beam():
+    return dr.Beam.preset("Y4S")
 
 PROCESSES = ["mumu", "tautau", "bhabha", "gammagamma"]
 
@@ -78,6 +85,21 @@ def test_running_alpha():
     assert 1 / radiation.alpha_em(91.1876**2) == pytest.approx(128.95, abs=0.1)
     assert 1 / radiation.alpha_em(10.58**2) == pytest.approx(132.1, abs=0.5)
     assert 1 / radiation.alpha_em(1e-7) == pytest.approx(137.036, abs=0.3)
+    s = np.geomspace(0.04, 200.0, 5001)
+    np.testing.assert_allclose(radiation.alpha_em(s), radiation.alpha_em_exact(s), rtol=1e-4)
+
+
+
+@pytest.mark.parametrize("s_over_m2", [0.5, 3.9, 4.5, 40.0, 4e4])
+def test_lepton_vacuum_polarisation_matches_the_feynman_parameter_integral(s_over_m2):
+    # Delta alpha(s) = -(2 alpha / pi) int_0^1 x (1 - x) ln(m^2 / |m^2 - x (1 - x) s|) dx (real part)
+    from scipy.integrate import quad
+
+    def f(x):
+        return x * (1 - x) * np.log(1.0 / abs(1.0 - x * (1 - x) * s_over_m2))
+
+    direct = -2 * radiation.ALPHA / math.pi * quad(f, 0, 1, points=[0.5], limit=200)[0]
+    assert radiation._delta_lepton(np.array([s_over_m2]), 1.0)[0] == pytest.approx(direct, rel=1e-7)
 
 
 def test_born_mumu_angular_distribution(beam):
@@ -207,3 +229,19 @@ def test_registry_lists_processes_with_defaults():
 def test_zero_events(beam):
     s = dr.generate("mumu", 0, beam=beam, seed=1)
     assert len(s) == 0 and s.flat()["offsets"].tolist() == [0]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    sqrt_s=st.floats(4.0, 12.0),
+    ratio=st.floats(1.0, 3.0),
+    angle=st.floats(0.0, 0.1),
+    process=st.sampled_from(["mumu", "tautau", "bhabha", "gammagamma", "alp_gammagamma", "zprime_invisible"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_conservation_for_any_beams(sqrt_s, ratio, angle, process, seed):
+    b = dr.Beam.from_sqrt_s(sqrt_s, ratio=ratio, angle_her=angle, angle_ler=angle / 2)
+    s = dr.generate(process, 40, beam=b, seed=seed, energy_spread=True)
+    np.testing.assert_allclose(final_state_sum(s), s.initial, rtol=0, atol=1e-9)
+    assert s.weight.sum() == pytest.approx(s.cross_section, rel=1e-9)
+    assert np.all(np.isfinite(s.flat()["E"])) and np.all(s.weight >= 0)

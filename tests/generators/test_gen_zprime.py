@@ -13,6 +13,11 @@ from darkrecon.generators.constants import ALPHA, E_CHARGE, GEV2_TO_FB, M_MU
 from darkrecon.physics import zprime as theory
 
 
+@pytest.fixture(scope="module")
+def beam():
+    return dr.Beam.preset("Y4S")
+
+
 def _events(mass, n=400, seed=1, sqrt_s=10.58):
     rng = np.random.default_rng(seed)
     k1, k2, q, _ = zprime._sample_phase_space(rng, np.full(n, sqrt_s), mass)
@@ -89,8 +94,7 @@ def test_mapped_phase_space_agrees_with_flat_dalitz_integration(mass):
     assert mapped == pytest.approx(flat, abs=4 * math.hypot(flat_err, mapped_err))
 
 
-def test_cross_section_scales_with_g_squared_and_falls_with_mass():
-    beam = dr.Beam.preset("Y4S")
+def test_cross_section_scales_with_g_squared_and_falls_with_mass(beam):
     s1 = zprime.cross_section(1.0, 1.0, beam)
     assert zprime.cross_section(1.0, 0.01, beam) == pytest.approx(1e-4 * s1, rel=1e-12)
     masses = np.array([0.5, 3.0, 8.0])
@@ -102,19 +106,37 @@ def test_cross_section_scales_with_g_squared_and_falls_with_mass():
         zprime.cross_section(10.5, 1.0, beam)
 
 
-def test_light_zprime_against_the_leading_log_estimate():
+def test_light_zprime_against_the_leading_log_estimate(beam):
     # For m_Z' << m_mu the Z' is mostly soft and collinear: the quasi-real (Weizsaecker-Williams)
     # estimate sigma_mumu(alpha(0)) * alpha'/pi * (ln(s/m_mu^2) - 1) * 2 ln(E_max / m_Z'), with
     # alpha' = g'^2 / (4 pi), is good to leading-log accuracy; ask for agreement within 40%.
-    beam = dr.Beam.preset("Y4S")
     mass, s = 0.003, beam.sqrt_s**2
     sigma_mumu = 4 * math.pi * ALPHA**2 / (3 * s) * GEV2_TO_FB
     ll = sigma_mumu / (4 * math.pi**2) * (math.log(s / M_MU**2) - 1) * 2 * math.log(beam.sqrt_s / 2 / mass)
     assert zprime.cross_section(mass, 1.0, beam) == pytest.approx(ll, rel=0.4)
 
 
-def test_zprime_invisible_events(beam):
-    s = dr.generate("zprime_invisible", 2000, beam=beam, seed=3, mass=2.0, g_prime=0.1, energy_spread=True)
+def test_unweighted_events_follow_the_weighted_distribution(beam):
+    # the mu mu invariant mass of unweighted events against the weighted histogram
+    from gen_helpers import chi2_pvalue
+
+    rng = np.random.default_rng(21)
+    sig, _, w_max = zprime._integrate(1.0, round(beam.sqrt_s, 12), zprime._N_POINTS, zprime._SEED)
+    k1, k2, _, overflow = zprime.unweighted_events(rng, np.full(5000, beam.sqrt_s), 1.0, 1.1 * w_max)
+    assert overflow < 1e-3
+    m_un = np.sqrt(ps.mass2(k1 + k2))
+    a, b, _, w = zprime.weighted_events(rng, np.full(40000, beam.sqrt_s), 1.0)
+    m_w = np.sqrt(ps.mass2(a + b))
+    edges = np.linspace(2 * M_MU, beam.sqrt_s - 1.0, 16)
+    hist, _ = np.histogram(m_w, edges, weights=w)
+    cum = np.concatenate([[0], np.cumsum(hist)])
+    assert chi2_pvalue(m_un, edges, lambda e: np.interp(e, edges, cum)) > 1e-3
+
+
+@pytest.mark.parametrize("unweighted", [True, False])
+def test_zprime_invisible_events(beam, unweighted):
+    s = dr.generate("zprime_invisible", 2000, beam=beam, seed=3, mass=2.0, g_prime=0.1, energy_spread=True,
+                    unweighted=unweighted)
     np.testing.assert_allclose(final_state_sum(s), s.initial, atol=1e-9)
     br = theory.invisible_branching_fraction(2.0)
     assert 0.3 < br < 0.6
@@ -125,6 +147,8 @@ def test_zprime_invisible_events(beam):
     z = f["pdg"] == 32
     assert z.sum() == 2000
     # recoil mass against the muon pair is the Z' mass (without the spread: exactly)
+    if unweighted:
+        np.testing.assert_allclose(s.weight, s.cross_section / len(s), rtol=1e-12)
     s0 = dr.generate("zprime_invisible", 200, beam=beam, seed=3, mass=2.0, g_prime=0.1)
     f0 = s0.flat()
     mu = np.abs(f0["pdg"]) == 13

@@ -2,14 +2,13 @@
 
 import math
 
+import darkrecon as dr
 import numpy as np
 import pytest
+from darkrecon import stats as ds
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, optimize, stats
-
-import darkrecon as dr  # noqa: F401
-from darkrecon import stats as ds
+from scipy import integrate, stats
 
 # Feldman & Cousins, PRD 57 (1998) 3873, Table IV: 90% C.L. intervals for the Poisson signal
 # mean mu for total events observed n0 = 0..10 and known mean background b. Columns b = 0, 0.5,
@@ -92,13 +91,12 @@ def _bayes_by_quadrature(n, b, u, cl, prior):
         pdf = lambda x: stats.lognorm.pdf(x, s_ln, scale=b)  # noqa: E731
         lo_b, hi_b = 0.0, b * math.exp(12 * s_ln)
 
-    def like(s):
-        return integrate.quad(lambda x: stats.poisson.pmf(n, s + x) * pdf(x), lo_b, hi_b,
-                              limit=200, points=[b])[0]
-
-    norm = integrate.quad(like, 0, np.inf, limit=200)[0]
-    return optimize.brentq(lambda s: integrate.quad(like, 0, s, limit=200)[0] / norm - cl,
-                           0, 10 * (n + 5))
+    s_grid = np.linspace(0.0, 10.0 * (n + 5), 4001)
+    like = integrate.quad_vec(lambda x: stats.poisson.pmf(n, s_grid + x) * pdf(x), lo_b, hi_b,
+                              points=[b], epsrel=1e-10)[0]
+    cdf = integrate.cumulative_simpson(like, x=s_grid, initial=0.0)
+    cdf /= cdf[-1]
+    return float(np.interp(cl, cdf, s_grid))
 
 
 @pytest.mark.parametrize("n,b,u,prior", [(3, 2.0, 0.8, "gauss"), (1, 1.0, 0.9, "gauss"),
@@ -123,8 +121,7 @@ def test_background_uncertainty_weakens_limit_when_n_exceeds_b():
     assert ds.upper_limit(10, 5.0, 2.0, prior="lognormal") > ds.upper_limit(10, 5.0)
 
 
-@pytest.mark.parametrize("n,b,u", [(3, 3.0, 1.0), (10, 8.0, 2.0), (0, 2.0, 0.5), (50, 45.0, 5.0),
-                                   (5, 5.0, 0.01), (20, 30.0, 6.0)])
+@pytest.mark.parametrize("n,b,u", [(3, 3.0, 1.0), (0, 2.0, 0.5), (50, 45.0, 5.0), (5, 5.0, 0.01)])
 def test_asymptotic_matches_pyhf(n, b, u):
     pyhf = pytest.importorskip("pyhf")
     from pyhf.infer.intervals.upper_limits import toms748_scan
@@ -208,3 +205,9 @@ def test_fc_no_rise_upper_limit_does_not_rise_with_background(n, b, db):
     _, up = ds.fc_interval([n], b)
     _, up2 = ds.fc_interval([n], b + db)
     assert up2[0] <= up[0] + 1e-6
+
+
+def test_top_level_api_names():
+    # DESIGN.md: dr.stats.upper_limit(...), dr.physics.<channel>_coupling_limit(...)
+    assert dr.stats.upper_limit(0, 1.0) == pytest.approx(math.log(10))
+    assert callable(dr.physics.zprime_coupling_limit)

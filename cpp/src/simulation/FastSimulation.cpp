@@ -389,6 +389,9 @@ class EventSimulator {
     constexpr double kTol = 2e-3;  // cm of arc length
     double path = 0.0;
     double gas_pending = 0.0;
+    int stalled = 0;
+    double turned = 0.0;
+    const double max_turn = kTwoPi * opt_.max_turns;
     int band = band_of(p.pos);
     for (int segment = 0; segment < 10000; ++segment) {
       const Helix h(p.pos, p.mom, p.charge, opt_.bfield);
@@ -434,7 +437,7 @@ class EventSimulator {
         double sign = 1.0;
         bool changed;
         if (band >= 0) {
-          changed = outside_band(band, b) >= 0.0;
+          changed = outside_band(band, b) - 1e-7 >= 0.0;
         } else {
           const bool near = rb > cdc_.r_min() - 1.0 && rb < cdc_.r_max() + 1.0;
           target = near ? band_of(b) : -1;
@@ -442,8 +445,10 @@ class EventSimulator {
           sign = -1.0;
         }
         if (changed) {
-          const double sc = crossing(s, sb, sign * outside_band(target, a), sign * outside_band(target, b),
-                                     [&](double x) { return sign * outside_band(target, h.position(x)); }, kTol);
+          // strictly across the boundary (by kEps), so that band_of() agrees at the crossing
+          constexpr double kEps = 1e-7;
+          auto g = [&](const Vec3& x) { return sign * outside_band(target, x) - kEps; };
+          const double sc = crossing(s, sb, g(a), g(b), [&](double x) { return g(h.position(x)); }, kTol);
           if (sc < s_ev) {
             s_ev = sc;
             ev = band_change;
@@ -462,7 +467,11 @@ class EventSimulator {
       p.mom = p.momentum() * h.direction(s_ev);
       p.t += s_ev / (beta * kSpeedOfLight);
       path += s_ev;
+      turned += std::abs(h.kappa * s_ev);
+      if (turned > max_turn && ev != exit_tracker) return false;  // curler: followed for its first turns
       const int next_band = ev == band_change ? band_of(p.pos) : -1;
+      if (s_ev < 1e-9 && ++stalled > 3) return false;  // safety net: no progress
+      if (s_ev >= 1e-9) stalled = 0;
       if (gas_pending > 0.0 &&
           (next_band < 0 || cdc_.layer(next_band).superlayer != cdc_.layer(band < 0 ? next_band : band).superlayer)) {
         const bool alive = apply_material(p, gas_, gas_pending);
@@ -523,7 +532,7 @@ class EventSimulator {
         if (g2 <= 1e-12) break;
         const double ds = std::clamp(-g1 / g2, -2.0, 2.0);
         s += ds;
-        if (std::abs(ds) < 1e-6) break;
+        if (std::abs(ds) < 1e-5) break;
       }
       P = h.position(s);
       const Vec3 wv = P - A;
@@ -648,7 +657,7 @@ class EventSimulator {
     if (E_vis <= 0.0) return;
     const double t_max = std::max(0.0, std::log(E / kCsICritical) + (is_photon ? 0.5 : -0.5));
     const double a = kShowerB * t_max + 1.0;
-    const int n = std::clamp(static_cast<int>(32.0 + 200.0 * E), 32, std::max(32, opt_.ecl_max_spots));
+    const int n = std::clamp(static_cast<int>(32.0 + 100.0 * E), 32, std::max(32, opt_.ecl_max_spots));
     const double w = E_vis / n;
     Vec3 u, v;
     orthonormal(d, u, v);
@@ -872,16 +881,21 @@ class EventSimulator {
   }
 
   void finish_cdc(ChunkOutput& out) {
-    std::sort(cdc_hits_.begin(), cdc_hits_.end(), [](const CdcHit& a, const CdcHit& b) {
-      if (a.layer != b.layer) return a.layer < b.layer;
-      if (a.wire != b.wire) return a.wire < b.wire;
-      return a.time < b.time;
+    // sort by (layer, wire, time) through packed keys; one TDC hit per wire: the earliest wins
+    cdc_keys_.clear();
+    for (std::size_t i = 0; i < cdc_hits_.size(); ++i) {
+      const auto& h = cdc_hits_[i];
+      const auto global = static_cast<std::uint64_t>(cdc_.first_wire(h.layer) + h.wire);
+      cdc_keys_.push_back({(global << 32) | static_cast<std::uint64_t>(i), h.time});
+    }
+    std::sort(cdc_keys_.begin(), cdc_keys_.end(), [](const auto& a, const auto& b) {
+      if ((a.first >> 32) != (b.first >> 32)) return a.first < b.first;
+      return a.second < b.second;
     });
     std::int64_t count = 0;
-    for (std::size_t i = 0; i < cdc_hits_.size(); ++i) {
-      // one TDC hit per wire: the earliest signal wins
-      if (i > 0 && cdc_hits_[i].layer == cdc_hits_[i - 1].layer && cdc_hits_[i].wire == cdc_hits_[i - 1].wire) continue;
-      out.cdc.push_back(cdc_hits_[i]);
+    for (std::size_t k = 0; k < cdc_keys_.size(); ++k) {
+      if (k > 0 && (cdc_keys_[k].first >> 32) == (cdc_keys_[k - 1].first >> 32)) continue;
+      out.cdc.push_back(cdc_hits_[static_cast<std::size_t>(cdc_keys_[k].first & 0xffffffffULL)]);
       ++count;
     }
     out.cdc_counts.push_back(count);
@@ -924,6 +938,7 @@ class EventSimulator {
   double ecl_r_ = 125.0, ecl_zf_ = 196.0, ecl_zb_ = -102.0;
   std::vector<Particle> stack_;
   std::vector<CdcHit> cdc_hits_;
+  std::vector<std::pair<std::uint64_t, double>> cdc_keys_;
   std::vector<KlmHit> klm_hits_;
   std::vector<double> ecl_e_, ecl_et_, ecl_best_e_;
   std::vector<int> ecl_best_p_;

@@ -278,7 +278,10 @@ register(
         name="gammagamma",
         description="e+e- -> gamma gamma, tree level (1+cos^2)/sin^2, symmetric angular range",
         final_state="gamma gamma",
-        parameters=_THETA,
+        parameters=(
+            Parameter("theta_min", 10.0, "minimum CMS polar angle of the photons", "deg", 0.1, 179.9),
+            Parameter("theta_max", 170.0, "maximum CMS polar angle of the photons", "deg", 0.1, 179.9),
+        ),
         cross_section=_gg_xs,
         generate=_gg_gen,
     )
