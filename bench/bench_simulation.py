@@ -10,9 +10,10 @@ wires, ECL or KLM (so the baseline does much less work).
 from __future__ import annotations
 
 import awkward as ak
-import darkrecon as dr
 import numpy as np
 from common import Row, best_time
+
+import darkrecon as dr
 
 
 def two_track_events(n: int, seed: int = 1) -> ak.Array:

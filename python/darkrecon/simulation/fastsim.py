@@ -228,8 +228,8 @@ def simulate(
         Threads (0 = all cores); the output does not depend on it.
     **options
         Detector and physics settings of the core, e.g. ``cdc_resolution`` (cm, 0.013),
-        ``cdc_efficiency`` (0.98), ``max_arc_length`` (cm, 600) and ``max_turns`` (2) for curlers,
-        ``ecl_noise`` (GeV, 4e-4),
+        ``cdc_efficiency`` (0.98), ``max_arc_length`` (cm, 600) and ``max_turns`` (2) for
+        curlers, ``ecl_noise`` (GeV, 4e-4),
         ``ecl_threshold`` (GeV, 5e-4), ``ecl_stochastic`` (0.016), ``ecl_constant`` (0.012),
         ``klm_efficiency`` (0.95), ``bfield`` (T, 1.5), and the switches
         ``multiple_scattering``, ``energy_loss``, ``conversions``, ``bremsstrahlung``,
