@@ -23,8 +23,9 @@ from darkrecon.ecl import Geometry as ECLGeometry
 __all__ = ["DEFAULT_INVISIBLE_PDG", "Background", "SimulatedEvents", "simulate"]
 
 #: PDG codes (besides neutrinos, always invisible) that leave no signal: Pythia's dark-matter
-#: codes 51-53, the lightest neutralino and the gravitino.
-DEFAULT_INVISIBLE_PDG = (51, 52, 53, 1000022, 1000039)
+#: codes 51-53, the lightest neutralino, the gravitino and the invisible dark photon of the
+#: generators (4900022, Pythia's hidden-valley gamma_v).
+DEFAULT_INVISIBLE_PDG = (51, 52, 53, 1000022, 1000039, 4900022)
 
 _PARTICLE_FIELDS = ("pdg", "E", "px", "py", "pz", "vx", "vy", "vz", "t", "status")
 
