@@ -56,3 +56,4 @@ __all__ = [
     "sum_four_momenta",
     "tracking",
 ]
+

@@ -3,7 +3,7 @@
 
 Cross sections, widths and angular distributions come from :mod:`darkrecon.physics.alp` and
 :mod:`darkrecon.physics.dark_photon` (formulae and references there); this module only samples
-the kinematics:
+the kinematics (tree level, no ISR):
 
 - ALP: photon polar angle from 1 + cos^2(theta) in the CMS (within ``theta_min..theta_max``,
   the cross section scaled by the accepted fraction), a -> gamma gamma isotropic in the a rest
