@@ -13,6 +13,10 @@
 #include "darkrecon/tracking/detail/WireDoca.hpp"
 
 namespace darkrecon::tracking {
+
+/// z0 and tanLambda from the stereo wires for the circle already in *out (see seed_helix).
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
+
 namespace {
 
 using Vector5 = Eigen::Matrix<double, 5, 1>;
@@ -302,6 +306,61 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
   return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
 }
 
+/// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
+/// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
+void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt) {
+  const double cut = opt.outlier_chi2_cut;
+  std::vector<HitState*> ax;
+  for (auto& hs : hits) {
+    if (std::hypot(hs.wire.direction.x(), hs.wire.direction.y()) < 1e-6) ax.push_back(&hs);
+  }
+  if (ax.size() < 5) return;
+  const auto eval = [&]() {
+    const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
+    for (auto* hs : ax) evaluate(h, c0, s0, *hs);
+  };
+  for (auto* hs : ax) hs->s = detail::doca_start(h, hs->wire);
+  eval();
+  double mean = 0.0;
+  int m = 0;
+  for (auto* hs : ax) {
+    if (!hs->ok) continue;
+    mean += best_side_chi2(*hs);
+    ++m;
+  }
+  if (m < 5) return;
+  double t = std::clamp(mean / m * opt.start_temperature_factor, 1.0, opt.max_temperature);
+  for (int k = 0; k < 40; ++k) {
+    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d b = Eigen::Vector3d::Zero();
+    const double ec = std::exp(-0.5 * cut / t);
+    for (auto* hs : ax) {
+      if (!hs->ok) continue;
+      const double kk = 0.5 * hs->inv_var / t;
+      const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
+      const double ep = std::exp(-kk * rp * rp), em = std::exp(-kk * rm * rm);
+      const double sum = ep + em;
+      if (!(sum > 0.0)) continue;
+      const double w = sum / (sum + ec) * hs->inv_var;
+      const double mval = hs->drift * (ep - em) / sum;
+      const Eigen::Vector3d j = hs->jac.head<3>();
+      a.noalias() += w * j * j.transpose();
+      b.noalias() += (w * (mval - hs->doca)) * j;
+    }
+    a.diagonal() *= 1.0 + 1e-9;
+    Eigen::LLT<Eigen::Matrix3d> llt(a);
+    if (llt.info() != Eigen::Success) return;
+    const Eigen::Vector3d dp = llt.solve(b);
+    if (!dp.allFinite()) return;
+    h.d0 += dp[0];
+    h.phi0 += dp[1];
+    h.omega += dp[2];
+    eval();
+    if (t <= 1.0 && dp.dot(b) < 1e-2) break;
+    t = std::max(1.0, t * opt.anneal_factor);
+  }
+}
+
 /// z0 and tanLambda of the line z(s) through the most stereo drift-circle candidates (a small
 /// RANSAC over pairs from the inner and outer thirds of the hits), for retries.
 bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
@@ -332,6 +391,12 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.wire.direction = Vector3(in.wire_dir[3 * r], in.wire_dir[3 * r + 1], in.wire_dir[3 * r + 2]);
     hs.drift = in.drift[r];
     hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
+  }
+  if (!seed && opt.annealing) {
+    // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
+    // hits with it (the wire-position circle is too coarse for the stereo z).
+    prefit_circle(h, hits, opt);
+    seed_z(in, begin, end, &h);
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws);
   int evaluations = best.iterations;
@@ -482,6 +547,16 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
   double s_sum = 0.0;
   for (std::size_t r = begin; r < end; ++r) s_sum += h.arc_length_to(in.wire_point[3 * r], in.wire_point[3 * r + 1]);
   if (s_sum < 0.0) h = Helix(-h.d0, wrap_angle(h.phi0 + 3.141592653589793), -h.omega, 0.0, 0.0);
+  *out = h;
+  seed_z(in, begin, end, out);
+  return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
+}
+
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+  Helix h = *out;
+  const auto axial = [&](std::size_t r) {
+    return std::hypot(in.wire_dir[3 * r], in.wire_dir[3 * r + 1]) < 1e-6;
+  };
   // z from the stereo wires. A stereo wire's xy position moves with z; where its xy line meets
   // the circle gives z for a hit on the wire. It is solved on the implicit circle
   // G(q) = omega/2 |q - P|^2 - (q - P) . e = 0 (e = (sin phi0, -cos phi0)), regular for
@@ -552,7 +627,6 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
     line_fit(zs);
   }
   *out = h;
-  return std::isfinite(h.d0) && std::isfinite(h.phi0) && std::isfinite(h.omega);
 }
 
 void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, const double* seed,
@@ -562,7 +636,8 @@ void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, c
     for (std::size_t t = first; t < last; ++t) {
       const std::size_t begin = tracks.begin(t), end = tracks.end(t);
       const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws);
-      const HelixParams p = fit.helix.params();
+      HelixParams p = fit.helix.params();
+      if (std::isfinite(p[1])) p[1] = wrap_angle(p[1]);
       for (int k = 0; k < 5; ++k) out.params[5 * t + static_cast<std::size_t>(k)] = p[k];
       for (int r = 0; r < 5; ++r)
         for (int c = 0; c < 5; ++c) out.cov[25 * t + static_cast<std::size_t>(5 * r + c)] = fit.cov(r, c);
