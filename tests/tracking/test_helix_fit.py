@@ -8,15 +8,16 @@ the truth, and the result must not depend on hit order or thread count.
 
 from __future__ import annotations
 
+import darkrecon as dr
 import numpy as np
 import pytest
-
-import darkrecon as dr
 from darkrecon.tracking import testing as tt
 
 
 def _fit(hits, **kw):
-    return dr.fit_helices(hits.wire_point, hits.wire_dir, hits.drift, hits.sigma, hits.offsets, **kw)
+    return dr.fit_helices(
+        hits.wire_point, hits.wire_dir, hits.drift, hits.sigma, hits.offsets, **kw
+    )
 
 
 def _delta(fit_params, true_params):
@@ -91,7 +92,10 @@ def _fisher_crb(params, wire_point, wire_dir, sigma):
 def test_covariance_is_cramer_rao_bound(gaussian_fit, gaussian_sample):
     h = gaussian_sample
     for t in range(0, 4000, 80):  # 50 tracks over the whole pT / angle range
-        if not gaussian_fit.converged[t] or gaussian_fit.weight[h.offsets[t]:h.offsets[t + 1]].min() < 1:
+        if (
+            not gaussian_fit.converged[t]
+            or gaussian_fit.weight[h.offsets[t] : h.offsets[t + 1]].min() < 1
+        ):
             continue
         sl = slice(h.offsets[t], h.offsets[t + 1])
         crb = _fisher_crb(h.params[t], h.wire_point[sl], h.wire_dir[sl], h.sigma[sl])
@@ -120,7 +124,9 @@ def test_hit_order_does_not_matter(gaussian_sample):
     n_tracks = 100
     end = h.offsets[n_tracks]
     rng = np.random.default_rng(3)
-    perm = np.concatenate([rng.permutation(np.arange(h.offsets[t], h.offsets[t + 1])) for t in range(n_tracks)])
+    perm = np.concatenate(
+        [rng.permutation(np.arange(h.offsets[t], h.offsets[t + 1])) for t in range(n_tracks)]
+    )
     args = (h.offsets[: n_tracks + 1],)
     a = dr.fit_helices(h.wire_point[:end], h.wire_dir[:end], h.drift[:end], h.sigma[:end], *args)
     b = dr.fit_helices(h.wire_point[perm], h.wire_dir[perm], h.drift[perm], h.sigma[perm], *args)
@@ -146,19 +152,28 @@ def test_thread_count_does_not_matter(gaussian_sample):
 def test_too_few_hits_flagged_not_crashed(gaussian_sample):
     h = gaussian_sample
     # tracks of 0, 3, 4 and 5+ hits
-    rows = [np.arange(h.offsets[0], h.offsets[1]), np.array([], dtype=np.int64),
-            np.arange(h.offsets[1], h.offsets[1] + 3), np.arange(h.offsets[2], h.offsets[2] + 4),
-            np.arange(h.offsets[3], h.offsets[4])]
+    rows = [
+        np.arange(h.offsets[0], h.offsets[1]),
+        np.array([], dtype=np.int64),
+        np.arange(h.offsets[1], h.offsets[1] + 3),
+        np.arange(h.offsets[2], h.offsets[2] + 4),
+        np.arange(h.offsets[3], h.offsets[4]),
+    ]
     idx = np.concatenate(rows)
     offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
     fit = dr.fit_helices(h.wire_point[idx], h.wire_dir[idx], h.drift[idx], h.sigma[idx], offsets)
     np.testing.assert_array_equal(fit.converged, [True, False, False, False, True])
     np.testing.assert_array_equal(fit.ndf[1:4], [-5, -2, -1])
     assert np.all(np.isnan(fit.cov[1:4]))
-    assert np.all(fit.weight[offsets[1]:offsets[4]] == 0.0)
+    assert np.all(fit.weight[offsets[1] : offsets[4]] == 0.0)
     # the long tracks are unaffected by their neighbours
-    ref = dr.fit_helices(h.wire_point[rows[0]], h.wire_dir[rows[0]], h.drift[rows[0]], h.sigma[rows[0]],
-                         [0, len(rows[0])])
+    ref = dr.fit_helices(
+        h.wire_point[rows[0]],
+        h.wire_dir[rows[0]],
+        h.drift[rows[0]],
+        h.sigma[rows[0]],
+        [0, len(rows[0])],
+    )
     np.testing.assert_array_equal(ref.params[0], fit.params[0])
 
 
@@ -175,7 +190,11 @@ def test_background_hits_are_rejected(gaussian_sample, wires):
         layer = wires.layer[h.wire[sl]][rng.integers(0, h.offsets[t + 1] - h.offsets[t], n_bkg)]
         # a wire 3-10 cells away from the track in that layer
         track_wire = h.wire[sl][np.searchsorted(wires.layer[h.wire[sl]], layer)]
-        k = (track_wire - wires.layer_start[layer] + rng.integers(3, 10, n_bkg) * rng.choice([-1, 1], n_bkg))
+        k = (
+            track_wire
+            - wires.layer_start[layer]
+            + rng.integers(3, 10, n_bkg) * rng.choice([-1, 1], n_bkg)
+        )
         bkg = wires.layer_start[layer] + k % wires.n_cells[layer]
         wp += [h.wire_point[sl], wires.point[bkg]]
         wd += [h.wire_dir[sl], wires.direction[bkg]]
@@ -183,7 +202,9 @@ def test_background_hits_are_rejected(gaussian_sample, wires):
         sg += [h.sigma[sl], np.full(n_bkg, 0.013)]
         lab += [np.zeros(h.offsets[t + 1] - h.offsets[t], bool), np.ones(n_bkg, bool)]
         offs.append(offs[-1] + h.offsets[t + 1] - h.offsets[t] + n_bkg)
-    fit = dr.fit_helices(np.concatenate(wp), np.concatenate(wd), np.concatenate(dr_), np.concatenate(sg), offs)
+    fit = dr.fit_helices(
+        np.concatenate(wp), np.concatenate(wd), np.concatenate(dr_), np.concatenate(sg), offs
+    )
     lab = np.concatenate(lab)
     assert fit.converged.mean() >= 0.99
     assert fit.weight[lab].mean() < 0.02
@@ -206,7 +227,9 @@ def test_momentum_and_its_covariance(gaussian_fit, gaussian_sample):
         eps = 1e-7 * max(1.0, np.abs(fit.params[:20, k]).max())
         shifted = dr.HelixFit(**{**fit.__dict__, "params": fit.params[:20].copy()})
         shifted.params[:, k] += eps
-        base = np.stack(dr.HelixFit(**{**fit.__dict__, "params": fit.params[:20]}).momentum(), axis=1)
+        base = np.stack(
+            dr.HelixFit(**{**fit.__dict__, "params": fit.params[:20]}).momentum(), axis=1
+        )
         numeric = (np.stack(shifted.momentum(), axis=1) - base) / eps
         np.testing.assert_allclose(jac[:, :, k], numeric, rtol=1e-4, atol=1e-9)
     cov_p = fit.momentum_cov()
@@ -226,3 +249,27 @@ def test_seed_helices_close_to_truth(gaussian_sample):
     assert np.median(np.abs(d[:, 2] / h.params[:, 2])) < 0.05
     assert np.median(np.abs(d[:, 3])) < 3.0  # cm
     assert np.median(np.abs(d[:, 4])) < 0.05
+
+
+@pytest.fixture(scope="module")
+def scattering_sample(wires):
+    """Low-momentum tracks (0.12-0.4 GeV) with multiple scattering simulated in the CDC gas
+    (X0 = 640 m): the scattering displacement of the outer hits reaches several sigma."""
+    rng = np.random.default_rng(77)
+    params = tt.generate_tracks(300, rng, pt_range=(0.12, 0.4), theta_deg=(40.0, 130.0))
+    return tt.simulate_hits(params, wires, rng, sigma=0.013, scattering=True)
+
+
+def test_multiple_scattering_pulls(scattering_sample):
+    h = scattering_sample
+    with_ms = _fit(h, multiple_scattering=True)
+    without = _fit(h, multiple_scattering=False)
+    assert with_ms.converged.mean() >= 0.97
+    pulls = _pulls(with_ms, h.params)[with_ms.converged]
+    tail = np.abs(pulls).max(axis=1) > 8.0
+    assert tail.mean() <= 0.01
+    width = pulls[~tail].std(axis=0)
+    assert np.all((width > 0.9) & (width < 1.15)), width
+    # the sample is sensitive: ignoring the scattering gives too-small errors
+    naive = _pulls(without, h.params)[without.converged]
+    assert naive.std(axis=0)[:3].min() > 1.5, naive.std(axis=0)

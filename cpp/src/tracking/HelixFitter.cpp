@@ -42,6 +42,8 @@ struct Workspace {
   std::vector<int> order;
   Eigen::MatrixXd g, v, jw;
   Eigen::VectorXd rw;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  bool v_valid = false;  // the multiple-scattering hit covariance is current
 };
 
 void evaluate(const Helix& h, double c0, double s0, HitState& hs) {
@@ -119,65 +121,76 @@ double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector
 /// The same with the full hit covariance including multiple scattering (see the header).
 double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, Workspace& ws,
                              const HelixFitterOptions& opt, Matrix5& a, Vector5& b, int& n_used) {
+  // The hit covariance V (and its Cholesky factor) is built at the first call after ws.v_valid
+  // was cleared and then kept fixed, so that Gauss-Newton iterates on a fixed metric; the caller
+  // refreshes it at the optimum and iterates again. V is built without the left/right signs:
+  // with S = diag(sign D), chi2 = (S D - d)^T (S V S)^-1 (S D - d) = (D - S d)^T V^-1 (D - S d).
   auto& order = ws.order;
-  order.clear();
-  for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
-    if (hits[static_cast<std::size_t>(i)].used && hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
-  }
-  std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
-    return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
-  });
-  const auto n = static_cast<Eigen::Index>(order.size());
-  n_used = static_cast<int>(n);
   a.setZero();
   b.setZero();
+  if (!ws.v_valid) {
+    order.clear();
+    for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
+      if (hits[static_cast<std::size_t>(i)].used && hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+      return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
+    });
+  }
+  const auto n = static_cast<Eigen::Index>(order.size());
+  n_used = static_cast<int>(n);
   if (n == 0) return 0.0;
-  const double tl = h.tan_lambda;
-  const double sec2 = 1.0 + tl * tl;
-  const double pt = h.pt(opt.bfield);
-  const double p = pt * std::sqrt(sec2);
-  const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
-  const double path_scale = std::sqrt(sec2);  // 3D path per unit transverse arc length
   const auto hit = [&](Eigen::Index k) -> const HitState& {
     return hits[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])];
   };
-  const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
-  ws.v.setZero(n, n);
-  if (x_total > 0.0 && std::isfinite(p) && opt.radiation_length > 0.0) {
-    // Highland (PDG RPP, Passage of particles through matter, eq. 34.15).
-    const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
-    const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
-    ws.g.setZero(n, 2 * n);
-    for (Eigen::Index k = 1; k < n; ++k) {
-      const double xk = (hit(k).s - hit(k - 1).s) * path_scale;
-      const double theta2 = theta_total2 * xk / opt.radiation_length;
-      const double sphi = std::sqrt(theta2 * sec2), slam = std::sqrt(theta2);
-      const HitState& hk = hit(k);
-      for (Eigen::Index j = k + 1; j < n; ++j) {
-        const HitState& hj = hit(j);
-        const double sgn = hj.doca >= 0.0 ? 1.0 : -1.0;
-        const Vector3 d = hj.pos - hk.pos;
-        const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
-        const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
-        ws.g(j, 2 * k) = sgn * sphi * aj;
-        ws.g(j, 2 * k + 1) = sgn * slam * bj;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    if (!hit(k).ok) return kNaN;  // a DOCA failed at this point: reject the step
+  }
+  if (!ws.v_valid) {
+    const double tl = h.tan_lambda;
+    const double sec2 = 1.0 + tl * tl;
+    const double pt = h.pt(opt.bfield);
+    const double p = pt * std::sqrt(sec2);
+    const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
+    const double path_scale = std::sqrt(sec2);  // 3D path per unit transverse arc length
+    const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
+    ws.v.setZero(n, n);
+    if (x_total > 0.0 && std::isfinite(p) && opt.radiation_length > 0.0) {
+      // Highland (PDG RPP, Passage of particles through matter, eq. 34.15).
+      const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
+      const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
+      ws.g.setZero(n, 2 * n);
+      for (Eigen::Index k = 1; k < n; ++k) {
+        const double xk = (hit(k).s - hit(k - 1).s) * path_scale;
+        const double theta2 = theta_total2 * xk / opt.radiation_length;
+        const double sphi = std::sqrt(theta2 * sec2), slam = std::sqrt(theta2);
+        const HitState& hk = hit(k);
+        for (Eigen::Index j = k + 1; j < n; ++j) {
+          const HitState& hj = hit(j);
+          const Vector3 d = hj.pos - hk.pos;
+          const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
+          const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
+          ws.g(j, 2 * k) = sphi * aj;
+          ws.g(j, 2 * k + 1) = slam * bj;
+        }
       }
+      ws.v.noalias() = ws.g * ws.g.transpose();
     }
-    ws.v.noalias() = ws.g * ws.g.transpose();
+    for (Eigen::Index k = 0; k < n; ++k) ws.v(k, k) += 1.0 / hit(k).inv_var;
+    ws.llt.compute(ws.v);
+    if (ws.llt.info() != Eigen::Success) return kNaN;
+    ws.v_valid = true;
   }
   ws.jw.resize(n, 5);
   ws.rw.resize(n);
   for (Eigen::Index k = 0; k < n; ++k) {
     const HitState& hk = hit(k);
-    ws.v(k, k) += 1.0 / hk.inv_var;
     const double sgn = hk.doca >= 0.0 ? 1.0 : -1.0;
-    ws.jw.row(k) = sgn * hk.jac.transpose();
-    ws.rw[k] = sgn * hk.doca - hk.drift;
+    ws.jw.row(k) = hk.jac.transpose();
+    ws.rw[k] = hk.doca - sgn * hk.drift;
   }
-  Eigen::LLT<Eigen::MatrixXd> llt(ws.v);
-  if (llt.info() != Eigen::Success) return kNaN;
-  llt.matrixL().solveInPlace(ws.jw);
-  llt.matrixL().solveInPlace(ws.rw);
+  ws.llt.matrixL().solveInPlace(ws.jw);
+  ws.llt.matrixL().solveInPlace(ws.rw);
   a.noalias() = ws.jw.transpose() * ws.jw;
   b.noalias() = -ws.jw.transpose() * ws.rw;
   return ws.rw.squaredNorm();
@@ -243,9 +256,10 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     return opt.multiple_scattering ? accumulate_scattering(hh, hits, ws, opt, a, b, n_used)
                                    : accumulate_diagonal(hits, a, b, n_used);
   };
+  ws.v_valid = false;
   double chi2 = accumulate(h);
   bool converged = false;
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 4; ++round) {
     converged = false;
     for (int it = 0; it < opt.max_iterations && std::isfinite(chi2); ++it) {
       Eigen::LLT<Matrix5> llt(a);
@@ -273,17 +287,22 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       }
       chi2 = chi2_new;
     }
-    if (!converged || !opt.annealing) break;
-    // Re-decide the kept hits at the optimum; refit only if the set changed.
+    if (!converged) break;
+    // Re-decide the kept hits at the optimum (with annealing); refit if the set changed or, with
+    // multiple scattering, once more with V evaluated at the optimum.
     bool changed = false;
-    for (auto& hs : hits) {
-      const bool keep = hs.ok && best_side_chi2(hs) < cut;
-      changed |= keep != hs.used;
-      hs.used = keep;
+    if (opt.annealing) {
+      for (auto& hs : hits) {
+        const bool keep = hs.ok && best_side_chi2(hs) < cut;
+        changed |= keep != hs.used;
+        hs.used = keep;
+      }
     }
-    if (!changed) break;
+    const bool refresh_v = opt.multiple_scattering && round == 0;
+    if (!changed && !refresh_v) break;
     evaluate_all(h, hits);
     ++evaluations;
+    ws.v_valid = false;
     chi2 = accumulate(h);
   }
   out.helix = h;

@@ -251,4 +251,6 @@ def seed_helices(wire_point, wire_dir, offsets, drift=None) -> np.ndarray:
 def helix_from_state(position, momentum, charge, bfield: float = 1.5) -> np.ndarray:
     """Perigee parameters (T, 5) of the helices through ``position`` (T, 3) [cm] with
     ``momentum`` (T, 3) [GeV] and ``charge`` (T,) [+1/-1, 0 = straight] in ``bfield`` tesla."""
-    return _core.helix_from_state(position, momentum, np.asarray(charge, dtype=np.float64), float(bfield))
+    return _core.helix_from_state(
+        position, momentum, np.asarray(charge, dtype=np.float64), float(bfield)
+    )
