@@ -131,6 +131,12 @@ class HelixFit:
         jac[:, 2, 4] = pt
         return jac
 
+    def extrapolate_to_ecl(self):
+        """Entry points into the ECL (see :func:`darkrecon.tracking.extrapolate_to_ecl`)."""
+        from darkrecon.tracking.helix import extrapolate_to_ecl
+
+        return extrapolate_to_ecl(self.params)
+
     def momentum_cov(self) -> np.ndarray:
         """Covariance of ``(px, py, pz)`` propagated from :attr:`cov`, shape (T, 3, 3)."""
         jac = self.momentum_jacobian()

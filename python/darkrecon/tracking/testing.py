@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from darkrecon.tracking.fit import CURVATURE_CONSTANT
+from darkrecon.tracking.helix import _split, arc_length_to, helix_direction, helix_position
 
 __all__ = [
     "SimulatedHits",
@@ -32,52 +33,6 @@ __all__ = [
     "toy_cdc_wires",
     "wire_doca",
 ]
-
-
-def _split(params):
-    p = np.asarray(params, dtype=np.float64)
-    return p[..., 0], p[..., 1], p[..., 2], p[..., 3], p[..., 4]
-
-
-def _sinc_terms(chi):
-    """sin(chi)/chi and (1 - cos chi)/chi, exact at chi = 0."""
-    chi = np.asarray(chi, dtype=np.float64)
-    small = np.abs(chi) < 1e-4
-    safe = np.where(small, 1.0, chi)
-    a = np.where(small, 1.0 - chi**2 / 6.0, np.sin(safe) / safe)
-    b = np.where(small, chi / 2.0 - chi**3 / 24.0, (1.0 - np.cos(safe)) / safe)
-    return a, b
-
-
-def helix_position(params, s) -> np.ndarray:
-    """Point of the helix ``params`` (..., 5) at transverse arc length ``s`` (...), (..., 3)."""
-    d0, phi0, omega, z0, tl = _split(params)
-    s = np.asarray(s, dtype=np.float64)
-    a, b = _sinc_terms(omega * s)
-    c0, s0 = np.cos(phi0), np.sin(phi0)
-    x = d0 * s0 + s * (c0 * a + s0 * b)
-    y = -d0 * c0 + s * (s0 * a - c0 * b)
-    z = z0 + tl * s
-    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
-
-
-def helix_direction(params, s) -> np.ndarray:
-    """dx/ds = (cos phi(s), sin phi(s), tan_lambda), (..., 3)."""
-    _, phi0, omega, _, tl = _split(params)
-    phi = phi0 - omega * np.asarray(s, dtype=np.float64)
-    return np.stack(np.broadcast_arrays(np.cos(phi), np.sin(phi), tl), axis=-1)
-
-
-def arc_length_to(params, x, y) -> np.ndarray:
-    """Transverse arc length of the circle point closest to (x, y), in (-pi/|omega|, pi/|omega|]."""
-    d0, phi0, omega, _, _ = _split(params)
-    c0, s0 = np.cos(phi0), np.sin(phi0)
-    dx, dy = x - d0 * s0, y + d0 * c0
-    a = dx * c0 + dy * s0
-    b = 1.0 + omega * (-dx * s0 + dy * c0)
-    tiny = np.abs(omega * a) < 1e-12 * np.abs(b)
-    safe = np.where(omega == 0.0, 1.0, omega)
-    return np.where(tiny & (b > 0), a / np.where(b == 0, 1.0, b), np.arctan2(omega * a, b) / safe)
 
 
 def state_to_helix(position, momentum, charge, bfield: float = 1.5) -> np.ndarray:
