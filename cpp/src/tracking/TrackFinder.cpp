@@ -17,6 +17,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kSpeedOfLight = 29.9792458;  // cm/ns
 
 struct Hit {
   std::size_t row = 0;
@@ -292,9 +293,26 @@ class EventFinder {
     if (static_cast<int>(cand.axial.size()) < opt_.min_axial_hits) return false;
     cand.circle = c;
     if (!find_stereo(cand)) return false;
+    if (!in_time(cand)) return false;
     if (std::hypot(c.cx, c.cy) + c.r < r_close_) collect_axial(c, 2, cand.other_arm);
     make_seed(cand);
     return true;
+  }
+
+  /// With hit times: the hits of a track from the collision at t = 0 have time - drift time =
+  /// time of flight ~ s sqrt(1 + tanLambda^2) / c; a later turn of a curler (or an out-of-time
+  /// track) is late.
+  bool in_time(const Candidate& cand) const {
+    const double path = std::sqrt(1.0 + cand.tan_lambda * cand.tan_lambda) / kSpeedOfLight;
+    double sum = 0.0;
+    int n = 0;
+    for (int i : cand.axial) {
+      const Hit& h = hits_[static_cast<std::size_t>(i)];
+      if (!std::isfinite(h.t0)) continue;
+      sum += h.t0 - cand.circle.arc_length(h.x, h.y) * path;
+      ++n;
+    }
+    return n == 0 || sum / static_cast<double>(n) <= opt_.max_time_offset;
   }
 
   /// z where a stereo wire, displaced by +-drift, meets the circle; with the arc length there.
@@ -477,7 +495,8 @@ class EventFinder {
       bool good = true;
       if (opt_.fit) {
         const double chi2_ndf = f_ndf_[t] > 0 ? f_chi2_[t] / static_cast<double>(f_ndf_[t]) : kNaN;
-        good = f_conv_[t] != 0 && std::isfinite(chi2_ndf) && chi2_ndf <= opt_.max_chi2_ndf;
+        good = f_conv_[t] != 0 && std::isfinite(chi2_ndf) && chi2_ndf <= opt_.max_chi2_ndf &&
+               std::abs(f_params_[5 * t]) <= opt_.max_d0 && std::abs(f_params_[5 * t + 3]) <= opt_.max_z0;
       }
       if (!good) continue;
       new_id[t] = kept++;

@@ -27,7 +27,7 @@ import numpy as np
 from darkrecon import _core
 from darkrecon.tracking.fit import CURVATURE_CONSTANT
 
-__all__ = ["FoundTracks", "find_tracks", "truth_match"]
+__all__ = ["FoundTracks", "TruthMatch", "find_tracks", "truth_match"]
 
 
 def _jagged(offsets: np.ndarray, columns: dict[str, np.ndarray]) -> ak.Array:
@@ -185,7 +185,10 @@ def find_tracks(
         (True), ``legendre_tolerance``
         (0.08 cm), ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
         ``min_stereo_hits`` (4), ``z0_max`` (15 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
-        ``z_tolerance`` (2 cm), ``drift_velocity`` (4e-3 cm/ns), ``fit`` (True),
+        ``z_tolerance`` (2 cm), ``drift_velocity`` (4e-3 cm/ns), ``max_time_offset`` (3 ns; with
+        times, a candidate whose hits are later than the time of flight from the collision by
+        more than this on average is a later turn of a curler and is dropped), ``max_d0``
+        (2 cm), ``max_z0`` (4 cm) (tracks from the interaction region), ``fit`` (True),
         ``max_chi2_ndf`` (20); and fitter settings ``multiple_scattering``,
         ``outlier_chi2_cut``, ``max_iterations``, ``max_retries``, ``annealing``,
         ``radiation_length``, ``mass``.

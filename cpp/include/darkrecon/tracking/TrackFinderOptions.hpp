@@ -25,6 +25,12 @@ struct TrackFinderOptions {
   // --- curlers: the incoming arm of a circle that closes inside the chamber is attached to its
   // track (not fitted); the outgoing arm is the earlier one when hit times are given ----------
   double drift_velocity = 4.0e-3;   ///< cm/ns, converts drift distance to drift time
+  double max_time_offset = 3.0;     ///< with hit times: a candidate whose mean (time - drift time
+                                    ///< - s / c) exceeds this [ns] is a later turn of a curler
+                                    ///< (or out of time) and is dropped
+  // --- tracks from the interaction point --------------------------------------------------
+  double max_d0 = 2.0;              ///< |d0| of the fitted track [cm]
+  double max_z0 = 4.0;              ///< |z0| of the fitted track [cm]
   // --- fit ------------------------------------------------------------------------------------
   bool fit = true;                  ///< run the helix fitter on every candidate
   double max_chi2_ndf = 20.0;       ///< candidates whose fit is worse (or not converged) are dropped
