@@ -260,13 +260,17 @@ double best_side_chi2(const HitState& hs) {
 /// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
 /// Leaves the hit states of the result in ws.hits.
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
-                     Workspace& ws) {
+                     Workspace& ws, bool warm_axial = false) {
   TrackFit out;
   out.cov.setConstant(kNaN);
   auto& hits = ws.hits;
   for (auto& hs : hits) {
     hs.used = true;
-    hs.s = detail::doca_start(h, hs.wire);
+    // After the circle prefit the axial hits' arc lengths are already those of (almost) this
+    // circle: a warm start for Newton, which saves the start-point trigonometry.
+    const bool axial = hs.wire.direction.x() * hs.wire.direction.x() +
+                           hs.wire.direction.y() * hs.wire.direction.y() < 1e-12;
+    if (!(warm_axial && axial && hs.ok && std::isfinite(hs.s))) hs.s = detail::doca_start(h, hs.wire);
   }
   evaluate_all(h, hits);
   int evaluations = 1;
@@ -460,6 +464,8 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.drift = in.drift[r];
     hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
     hs.inv_var_eff = hs.inv_var;
+    hs.ok = false;
+    hs.s = kNaN;
   }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
@@ -467,7 +473,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     prefit_circle(h, hits, opt);
     seed_z(in, begin, end, &h);
   }
-  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws);
+  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
   int evaluations = best.iterations;
   if (!opt.annealing || opt.max_retries <= 0) return best;
   double best_objective = robust_objective(best, n, opt.outlier_chi2_cut);
