@@ -47,7 +47,8 @@ def main() -> int:
 
     print(f"darkrecon {darkrecon.__version__} | Python {platform.python_version()} | "
           f"{os.cpu_count()} CPUs | {platform.machine()}")
-    header = f"{'topic':<11} {'kernel':<38} {'baseline':<34} {'unit':<9} {'kernel/s':>9} {'base/s':>9} {'ratio':>8}"
+    header = (f"{'topic':<11} {'kernel':<38} {'baseline':<34} {'unit':<9} "
+              f"{'kernel/s':>9} {'base/s':>9} {'ratio':>8}")
     print(header)
     print("-" * len(header))
     for r in rows:

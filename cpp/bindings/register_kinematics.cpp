@@ -4,6 +4,7 @@
 
 #include "ArrayChecks.hpp"
 #include "darkrecon/kinematics/EventKinematics.hpp"
+#include "darkrecon/kinematics/Thrust.hpp"
 
 namespace darkrecon::bindings {
 namespace {
@@ -18,9 +19,12 @@ struct MomentumInput {
   }
 };
 
-MomentumInput momentum_input(py::handle E, py::handle px, py::handle py_, py::handle pz) {
-  MomentumInput in{as_doubles(E, "E", {-1}), as_doubles(px, "px", {-1}),
-                   as_doubles(py_, "py", {-1}), as_doubles(pz, "pz", {-1})};
+MomentumInput momentum_input(py::handle E, py::handle px, py::handle py_, py::handle pz,
+                             int n_threads) {
+  MomentumInput in{as_doubles(E, "E", {-1}, true, n_threads),
+                   as_doubles(px, "px", {-1}, true, n_threads),
+                   as_doubles(py_, "py", {-1}, true, n_threads),
+                   as_doubles(pz, "pz", {-1}, true, n_threads)};
   const py::ssize_t n = in.E.shape(0);
   require_same_length(in.px, "px", n, "E");
   require_same_length(in.py, "py", n, "E");
@@ -42,6 +46,10 @@ kin::FourMomentum four_vector(py::handle obj, const char* name) {
   return kin::FourMomentum(v.data()[0], v.data()[1], v.data()[2], v.data()[3]);
 }
 
+kin::MassOutput mass_output(bool squared) {
+  return squared ? kin::MassOutput::squared : kin::MassOutput::signed_mass;
+}
+
 }  // namespace
 
 void register_kinematics(py::module_& m) {
@@ -49,7 +57,7 @@ void register_kinematics(py::module_& m) {
       "sum_four_momenta",
       [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle offsets,
          int n_threads) {
-        const MomentumInput in = momentum_input(E, px, py_, pz);
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
         const Int64Array off = as_offsets(offsets, "offsets", in.E.shape(0));
         const auto n_events = static_cast<py::ssize_t>(off.shape(0) - 1);
         py::array_t<double> out({n_events, py::ssize_t{4}});
@@ -65,27 +73,51 @@ void register_kinematics(py::module_& m) {
       "Summed (E, px, py, pz) of each event's rows, shape (n_events, 4).");
 
   m.def(
-      "invariant_mass_squared",
+      "invariant_mass",
       [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle offsets,
-         int n_threads) {
-        const MomentumInput in = momentum_input(E, px, py_, pz);
+         bool squared, int n_threads) {
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
         const Int64Array off = as_offsets(offsets, "offsets", in.E.shape(0));
         py::array_t<double> out(off.shape(0) - 1);
         double* out_ptr = out.mutable_data();
         {
           py::gil_scoped_release release;
-          kin::invariant_mass_squared(in.view(), offsets_view(off), out_ptr, n_threads);
+          kin::invariant_mass(in.view(), offsets_view(off), mass_output(squared), out_ptr,
+                              n_threads);
         }
         return out;
       },
       py::arg("E"), py::arg("px"), py::arg("py"), py::arg("pz"), py::arg("offsets"),
-      py::arg("n_threads") = 0, "Invariant mass squared of each event's summed rows (GeV^2).");
+      py::arg("squared") = false, py::arg("n_threads") = 0,
+      "Invariant mass of each event's summed rows: m^2 (GeV^2) if squared, else sign(m^2) "
+      "sqrt|m^2| (GeV).");
+
+  m.def(
+      "recoil_mass",
+      [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle offsets,
+         py::handle beam, bool squared, int n_threads) {
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
+        const Int64Array off = as_offsets(offsets, "offsets", in.E.shape(0));
+        const kin::FourMomentum beam_p4 = four_vector(beam, "beam");
+        py::array_t<double> out(off.shape(0) - 1);
+        double* out_ptr = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          kin::recoil_mass(in.view(), offsets_view(off), beam_p4, mass_output(squared), out_ptr,
+                           n_threads);
+        }
+        return out;
+      },
+      py::arg("E"), py::arg("px"), py::arg("py"), py::arg("pz"), py::arg("offsets"),
+      py::arg("beam"), py::arg("squared") = false, py::arg("n_threads") = 0,
+      "Mass recoiling against each event's rows, (beam - sum p): m^2 (GeV^2) if squared, else "
+      "sign(m^2) sqrt|m^2| (GeV).");
 
   m.def(
       "recoil",
       [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle offsets,
          py::handle beam, py::handle to_cms, int n_threads) {
-        const MomentumInput in = momentum_input(E, px, py_, pz);
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
         const Int64Array off = as_offsets(offsets, "offsets", in.E.shape(0));
         const kin::FourMomentum beam_p4 = four_vector(beam, "beam");
         const kin::LorentzMatrix lambda = lorentz_matrix(to_cms, "to_cms");
@@ -111,10 +143,30 @@ void register_kinematics(py::module_& m) {
       "The recoil system P_beam - sum(p) of each event: mass squared and CMS momentum.");
 
   m.def(
+      "thrust",
+      [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle offsets,
+         int n_threads) {
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
+        const Int64Array off = as_offsets(offsets, "offsets", in.E.shape(0));
+        const py::ssize_t n_events = off.shape(0) - 1;
+        py::array_t<double> value(n_events);
+        py::array_t<double> axis({n_events, py::ssize_t{3}});
+        double* v = value.mutable_data();
+        double* a = axis.mutable_data();
+        {
+          py::gil_scoped_release release;
+          kin::thrust(in.view(), offsets_view(off), v, a, n_threads);
+        }
+        return py::make_tuple(value, axis);
+      },
+      py::arg("E"), py::arg("px"), py::arg("py"), py::arg("pz"), py::arg("offsets"),
+      py::arg("n_threads") = 0, "Thrust value (n_events,) and axis (n_events, 3) of each event.");
+
+  m.def(
       "transform_rows",
       [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle matrix,
          int n_threads) {
-        const MomentumInput in = momentum_input(E, px, py_, pz);
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
         const kin::LorentzMatrix lambda = lorentz_matrix(matrix, "matrix");
         const py::ssize_t n = in.E.shape(0);
         py::array_t<double> oE(n), opx(n), opy(n), opz(n);

@@ -12,8 +12,11 @@ from collections.abc import Callable, Sequence
 
 from darkrecon import __version__
 
+AddArguments = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+
 #: name -> (help, function that adds the arguments, function that runs it and returns an exit code)
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+COMMANDS: dict[str, tuple[str, AddArguments, Run]] = {}
 
 
 def command(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]):

@@ -26,6 +26,7 @@ __all__ = [
     "recoil_mass_squared",
     "signed_sqrt",
     "sum_four_momenta",
+    "thrust",
 ]
 
 
@@ -67,12 +68,12 @@ def sum_four_momenta(E, px, py, pz, offsets=None, *, n_threads: int = 0) -> np.n
 def invariant_mass_squared(E, px, py, pz, offsets=None, *, n_threads: int = 0) -> np.ndarray:  # noqa: N803
     """Invariant mass squared (GeV^2) of each event's summed system; may be slightly
     negative for (near-)massless systems through rounding or resolution."""
-    return _core.invariant_mass_squared(*_columns(E, px, py, pz, offsets), n_threads)
+    return _core.invariant_mass(*_columns(E, px, py, pz, offsets), True, n_threads)
 
 
 def invariant_mass(E, px, py, pz, offsets=None, *, n_threads: int = 0) -> np.ndarray:  # noqa: N803
     """Invariant mass (GeV) of each event's summed system, as :func:`signed_sqrt` of m^2."""
-    return signed_sqrt(invariant_mass_squared(E, px, py, pz, offsets, n_threads=n_threads))
+    return _core.invariant_mass(*_columns(E, px, py, pz, offsets), False, n_threads)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def recoil_mass_squared(
     E, px, py, pz, offsets=None, beam: Beam | None = None, *, n_threads: int = 0  # noqa: N803
 ) -> np.ndarray:
     """(P_beam - sum p)^2 of each event in GeV^2; negative values are kept, not clipped."""
-    return missing_momentum(E, px, py, pz, offsets, beam, n_threads=n_threads).mass_squared
+    b = _beam(beam).four_momentum
+    return _core.recoil_mass(*_columns(E, px, py, pz, offsets), b, True, n_threads)
 
 
 def recoil_mass(
@@ -123,4 +125,14 @@ def recoil_mass(
     Returns sqrt(m^2) for m^2 >= 0 and -sqrt(-m^2) for m^2 < 0 (the ROOT TLorentzVector
     convention), so a peak smeared across zero stays continuous and never becomes NaN.
     """
-    return signed_sqrt(recoil_mass_squared(E, px, py, pz, offsets, beam, n_threads=n_threads))
+    b = _beam(beam).four_momentum
+    return _core.recoil_mass(*_columns(E, px, py, pz, offsets), b, False, n_threads)
+
+
+def thrust(E, px, py, pz, offsets=None, *, n_threads: int = 0) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+    """Thrust T = max_n sum|p.n| / sum|p| of each event and its axis (n_events, 3).
+
+    Pass CMS momenta (``beam.to_cms``) for the usual event-shape variable: 1 for a back-to-back
+    pair, 0.5 for an isotropic event. The axis points into the +z hemisphere.
+    """
+    return _core.thrust(*_columns(E, px, py, pz, offsets), n_threads)

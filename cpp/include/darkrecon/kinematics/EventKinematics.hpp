@@ -13,9 +13,16 @@ namespace darkrecon::kinematics {
 void sum_four_momenta(const core::FourMomentumColumns& p, const core::EventOffsets& offsets,
                       double* out, int n_threads);
 
-/// Invariant mass squared of each event's summed system (GeV^2).
-void invariant_mass_squared(const core::FourMomentumColumns& p,
-                            const core::EventOffsets& offsets, double* out, int n_threads);
+/// What a mass kernel writes per event.
+enum class MassOutput { squared, signed_mass };
+
+/// Invariant mass of each event's summed system: m^2 (GeV^2) or signed_mass(m^2) (GeV).
+void invariant_mass(const core::FourMomentumColumns& p, const core::EventOffsets& offsets,
+                    MassOutput what, double* out, int n_threads);
+
+/// Mass of the system recoiling against each event's rows, (P_beam - sum p): m^2 or signed.
+void recoil_mass(const core::FourMomentumColumns& p, const core::EventOffsets& offsets,
+                 const FourMomentum& beam, MassOutput what, double* out, int n_threads);
 
 /// The system recoiling against each event's summed rows: P_recoil = P_beam - sum p.
 struct RecoilColumns {

@@ -17,6 +17,7 @@ inline double mass_squared(const FourMomentum& p) {
 
 /// sign(m^2) * sqrt(|m^2|): real masses stay positive; a negative square (an unphysical
 /// system, e.g. a recoil smeared by resolution) keeps its sign instead of becoming NaN.
-inline double signed_mass(double m2) { return m2 >= 0.0 ? std::sqrt(m2) : -std::sqrt(-m2); }
+/// Branch-free, since the sign of m^2 can be random (resolution around m = 0).
+inline double signed_mass(double m2) { return std::copysign(std::sqrt(std::abs(m2)), m2); }
 
 }  // namespace darkrecon::kinematics

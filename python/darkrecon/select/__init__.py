@@ -1,0 +1,15 @@
+"""Channel selections: columnar cuts on reconstructed events, with cut flows.
+
+``dr.select.zprime_invisible(reco, beam)``, ``.zprime_emu``, ``.alp_gammagamma`` and
+``.dark_photon_invisible`` return a :class:`Selection` (candidates, cut flow, weights) whose
+``expected_in_window`` gives the background counts in the form ``dr.stats`` takes.
+"""
+
+from darkrecon.select.alp import alp_gammagamma
+from darkrecon.select.cutflow import CutFlow
+from darkrecon.select.dark_photon import dark_photon_invisible
+from darkrecon.select.selection import Selection
+from darkrecon.select.zprime import zprime_emu, zprime_invisible
+
+__all__ = ["CutFlow", "Selection", "alp_gammagamma", "dark_photon_invisible", "zprime_emu",
+           "zprime_invisible"]

@@ -1,0 +1,99 @@
+"""The result of a channel selection, and the checks every selection makes on its input.
+
+Input contract (the reconstructed event model of DESIGN.md): ``reco.tracks`` and
+``reco.clusters`` are awkward Arrays of records per event, ``reco.weight`` the event weights in
+fb, ``reco.beam`` the :class:`darkrecon.Beam` of the sample. Tracks need ``px, py, pz, charge,
+d0, z0, mu_id, e_id``; clusters need ``energy, theta, phi, time, track`` (``track`` = index of
+the matched track or -1, so photons are the clusters with ``track == -1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import awkward as ak
+import numpy as np
+
+from darkrecon.beam import Beam
+from darkrecon.select.cutflow import CutFlow
+
+TRACK_FIELDS = ("px", "py", "pz", "charge", "d0", "z0", "mu_id", "e_id")
+CLUSTER_FIELDS = ("energy", "theta", "phi", "time", "track")
+
+
+def require_fields(reco, collection: str, needed: Iterable[str], channel: str) -> ak.Array:
+    """The collection ``reco.<collection>``, after checking it has every field the channel uses."""
+    if not hasattr(reco, collection):
+        raise ValueError(f"{channel}: the reconstructed sample has no '{collection}' collection")
+    arr = getattr(reco, collection)
+    missing = [f for f in needed if f not in ak.fields(arr)]
+    if missing:
+        raise ValueError(f"{channel}: reco.{collection} lacks field(s) {', '.join(missing)} "
+                         f"(has {', '.join(ak.fields(arr)) or 'none'})")
+    return arr
+
+
+def require_beam(reco, beam: Beam, channel: str) -> Beam:
+    """The selection's beam, which must be the one the sample was made with."""
+    if not isinstance(beam, Beam):
+        raise TypeError(f"{channel}: beam must be a darkrecon.Beam, got {type(beam).__name__}")
+    sample_beam = getattr(reco, "beam", None)
+    if sample_beam is not None and (
+        not np.allclose(sample_beam.four_momentum, beam.four_momentum, rtol=0, atol=1e-9)
+    ):
+        raise ValueError(f"{channel}: beam {beam!r} is not the sample's beam {sample_beam!r}")
+    return beam
+
+
+def event_weights(reco, n_events: int) -> np.ndarray:
+    weight = getattr(reco, "weight", None)
+    if weight is None:
+        return np.ones(n_events)
+    weight = np.asarray(weight, dtype=np.float64)
+    if weight.shape != (n_events,) or not np.all(np.isfinite(weight)):
+        raise ValueError(f"reco.weight must be {n_events} finite values, got shape {weight.shape}")
+    return weight
+
+
+@dataclass
+class Selection:
+    """Events kept by a channel selection and their candidates.
+
+    Attributes
+    ----------
+    channel : str
+    passed : (n_events,) bool, the events that pass every cut.
+    cutflow : CutFlow
+    candidates : dict of arrays, one entry per passing event (``mass`` is the quantity the
+        search scans: recoil or diphoton mass), or per passing candidate where stated.
+    weight : (n_passed,) weights in fb of the passing events (or candidates).
+    luminosity_fb : float
+    """
+
+    channel: str
+    passed: np.ndarray
+    cutflow: CutFlow
+    candidates: dict[str, np.ndarray]
+    weight: np.ndarray
+    luminosity_fb: float
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mass(self) -> np.ndarray:
+        return self.candidates["mass"]
+
+    def expected_in_window(self, center, half_width) -> tuple[np.ndarray, np.ndarray]:
+        """Expected events with ``|mass - center| < half_width`` at the luminosity, and their
+        statistical uncertainty from the simulation (sqrt of the sum of squared weights)."""
+        center = np.atleast_1d(np.asarray(center, dtype=np.float64))
+        half_width = np.broadcast_to(np.asarray(half_width, dtype=np.float64), center.shape)
+        if np.any(~np.isfinite(center)) or np.any(half_width <= 0):
+            raise ValueError("window centres must be finite and half widths positive")
+        inside = np.abs(self.mass[None, :] - center[:, None]) < half_width[:, None]
+        w = self.weight * self.luminosity_fb
+        return inside @ w, np.sqrt(inside @ (w * w))
+
+    def efficiency(self) -> float:
+        """Weighted fraction of all events that pass."""
+        return self.cutflow.expected[-1] / self.cutflow.expected[0] if self.cutflow.expected[0] else 0.0
