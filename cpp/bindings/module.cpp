@@ -9,6 +9,7 @@ void register_geometry(py::module_& m);
 void register_ecl(py::module_& m);
 void register_simulation(py::module_& m);
 void register_tracking(py::module_& m);
+void register_track_finding(py::module_& m);
 }  // namespace darkrecon::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   darkrecon::bindings::register_ecl(m);
   darkrecon::bindings::register_simulation(m);
   darkrecon::bindings::register_tracking(m);
+  darkrecon::bindings::register_track_finding(m);
 }

@@ -57,12 +57,3 @@ __all__ = [
     "tracking",
 ]
 
-
-def __getattr__(name: str):
-    # Submodules with optional dependencies load on first use: ``dr.stats`` needs scipy (the
-    # ``stats`` extra), ``dr.physics`` only numpy.
-    if name in ("physics", "stats"):
-        import importlib
-
-        return importlib.import_module(f"darkrecon.{name}")
-    raise AttributeError(f"module 'darkrecon' has no attribute {name!r}")

@@ -1,5 +1,7 @@
-import numpy as np
+"""Small simulated samples shared by the anomaly tests (session scope: simulated once)."""
+
 import pytest
+
 from darkrecon.anomaly import monopole, pxd
 
 
@@ -11,8 +13,3 @@ def background_small():
 @pytest.fixture(scope="session")
 def monopoles_small():
     return {m: monopole.simulate_monopoles(150, m, seed=22) for m in (1.0, 4.0)}
-
-
-@pytest.fixture(scope="session")
-def rng():
-    return np.random.default_rng(0)

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+
 from darkrecon import stats as ds
 
 pyhf = pytest.importorskip("pyhf")
@@ -71,3 +72,15 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="poi_max"):
         ds.binned_upper_limit(ds.to_workspace([1.0], [1.0], [50], poi_max=5.0))
     assert np.isfinite(ds.binned_upper_limit(ds.to_workspace([1.0], [1.0], [1])).observed)
+
+
+def test_binned_scan_writes_one_workspace_per_mass(tmp_path):
+    mass = [1.0, 2.0]
+    sig = [np.array([0.5, 1.0, 0.5]), np.array([1.0, 2.0])]
+    bkg = [np.array([4.0, 5.0, 4.0]), np.array([10.0, 12.0])]
+    obs = [np.array([3, 6, 4]), np.array([11, 12])]
+    res = ds.binned.scan(mass, sig, bkg, obs, workspace_dir=tmp_path)
+    assert [p.name for p in res.workspaces] == ["workspace_m1.json", "workspace_m2.json"]
+    for i, path in enumerate(res.workspaces):
+        assert res.observed[i] == pytest.approx(ds.binned_upper_limit(path).observed, rel=1e-6)
+    assert np.all(res.expected.minus1 < res.expected.plus1)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from darkrecon import stats as ds
 from darkrecon.cli import main
 

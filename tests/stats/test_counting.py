@@ -2,13 +2,14 @@
 
 import math
 
-import darkrecon as dr
 import numpy as np
 import pytest
-from darkrecon import stats as ds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
+
+import darkrecon as dr
+from darkrecon import stats as ds
 
 # Feldman & Cousins, PRD 57 (1998) 3873, Table IV: 90% C.L. intervals for the Poisson signal
 # mean mu for total events observed n0 = 0..10 and known mean background b. Columns b = 0, 0.5,

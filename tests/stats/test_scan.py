@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from darkrecon import stats as ds
 from scipy import stats
+
+from darkrecon import stats as ds
 
 
 def test_expected_bands_are_limits_at_poisson_quantiles():

@@ -7,9 +7,18 @@ mu+/mu- = 1.27; energy spectrum taken as the power law dN/dE ~ E^-2.7 between ``
 
 Geometry: Belle II's lab frame has y pointing up. Each muon's straight line passes through a
 point uniform in a disk of radius ``r_max`` (cm) centred on the IP and perpendicular to its
-direction; it starts ``start_distance`` cm before that point, timed to pass it at a time
-uniform in [-t_window/2, t_window/2] ns. The rate through the disk is
+direction; it starts where that line enters the cylinder r < 330 cm, -280 < z < 350 cm (just
+inside the fast simulation's world volume, the outside of the KLM), timed to pass the impact
+point at a time uniform in [-t_window/2, t_window/2] ns. The rate through the disk is
 R = I_v * pi r_max^2 * int cos^2 dOmega = I_v * pi r_max^2 * 2 pi / 3.
+
+``mode="line"`` gives one muon per event, starting at the entry point. ``mode="pair"`` (the
+default) gives what an outward-transporting fast simulation needs: the muon split at its point
+of closest approach to the IP into two outgoing half-tracks, the lower half (the muon itself)
+and the upper half time-reversed (opposite charge, opposite momentum: the same helix in the
+field), both starting at the impact point at the crossing time. This is the familiar look of
+a cosmic in a collider detector: a back-to-back mu+ mu- pair from a displaced vertex (the
+upper half's hit times have the wrong sign relative to the crossing).
 
 Cosmics are not produced by the collisions: the "cross section" is R / L, the equivalent for an
 instantaneous luminosity ``luminosity`` (cm^-2 s^-1), so that weight * integrated luminosity is
@@ -26,6 +35,9 @@ from darkrecon.generators import _phasespace as ps
 from darkrecon.generators.constants import C_CM_PER_NS, M_MU, PDG
 from darkrecon.generators.registry import Generated, Parameter, Process, register
 
+#: Starting surface: the cylinder r < START_RADIUS, START_Z[0] < z < START_Z[1] (cm).
+START_RADIUS = 330.0
+START_Z = (-280.0, 350.0)
 #: Vertical intensity of muons above 1 GeV at sea level, m^-2 s^-1 sr^-1 (PDG cosmic-ray review).
 VERTICAL_INTENSITY = 70.0
 CHARGE_RATIO = 1.27
@@ -37,15 +49,27 @@ def _rate_hz(r_max_cm: float) -> float:
     return VERTICAL_INTENSITY * area_m2 * 2.0 * math.pi / 3.0
 
 
-def _xs(beam, e_min, e_max, r_max, start_distance, t_window, luminosity):
+def _xs(beam, e_min, e_max, r_max, t_window, luminosity, mode):
     if not e_min < e_max:
         raise ValueError(f"cosmics: need e_min < e_max, got {e_min}, {e_max} GeV")
     # luminosity in cm^-2 s^-1 -> fb^-1 s^-1 (1 fb^-1 = 1e39 cm^-2)
     return _rate_hz(r_max) / (luminosity * 1e-39), 0.0
 
 
-def _gen(n, beam, rng, frame, e_min, e_max, r_max, start_distance, t_window, luminosity):
-    _xs(beam, e_min, e_max, r_max, start_distance, t_window, luminosity)
+def _entry_distance(impact: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Distance back along -d from ``impact`` to where the line enters the start cylinder."""
+    a = d[:, 0] ** 2 + d[:, 1] ** 2
+    b = impact[:, 0] * d[:, 0] + impact[:, 1] * d[:, 1]
+    c = impact[:, 0] ** 2 + impact[:, 1] ** 2 - START_RADIUS**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam_r = np.where(a > 0, (-b - np.sqrt(np.maximum(b * b - a * c, 0.0))) / a, -np.inf)
+        lam_z = np.where(d[:, 2] > 0, (START_Z[0] - impact[:, 2]) / d[:, 2],
+                         np.where(d[:, 2] < 0, (START_Z[1] - impact[:, 2]) / d[:, 2], -np.inf))
+    return -np.maximum(lam_r, lam_z)
+
+
+def _gen(n, beam, rng, frame, e_min, e_max, r_max, t_window, luminosity, mode):
+    _xs(beam, e_min, e_max, r_max, t_window, luminosity, mode)
     # energy: inverse CDF of E^-gamma on [e_min, e_max]
     g = 1.0 - SPECTRAL_INDEX
     u = rng.uniform(0, 1, n)
@@ -64,13 +88,19 @@ def _gen(n, beam, rng, frame, e_min, e_max, r_max, start_distance, t_window, lum
     a = rng.uniform(0, 2 * np.pi, n)
     local = np.stack([r * np.cos(a), r * np.sin(a), np.zeros(n)], axis=1)
     impact = np.einsum("nij,nj->ni", ps.frame_from_axis(d), local)
-    vertex = impact - start_distance * d
     beta = p / energy
-    t0 = rng.uniform(-0.5, 0.5, n) * t_window - start_distance / (beta * C_CM_PER_NS)
+    t_cross = rng.uniform(-0.5, 0.5, n) * t_window
     charge_plus = rng.uniform(0, 1, n) < CHARGE_RATIO / (1 + CHARGE_RATIO)
+    pdg = np.where(charge_plus, -PDG.MUON, PDG.MUON)
     b = ps.EventBuilder(n, lab_frame=True)
-    b.add(np.where(charge_plus, -PDG.MUON, PDG.MUON), p4, vertex=vertex, t=t0)
-    return Generated(b, initial=p4)
+    if mode == "line":
+        start = _entry_distance(impact, d)
+        b.add(pdg, p4, vertex=impact - start[:, None] * d, t=t_cross - start / (beta * C_CM_PER_NS))
+        return Generated(b, initial=p4)
+    upper = ps.four(energy, -p[:, None] * d)
+    b.add(pdg, p4, vertex=impact, t=t_cross)
+    b.add(-pdg, upper, vertex=impact, t=t_cross)
+    return Generated(b, initial=p4 + upper)
 
 
 register(
@@ -82,10 +112,12 @@ register(
         parameters=(
             Parameter("e_min", 1.0, "minimum muon energy", "GeV", 0.2),
             Parameter("e_max", 1000.0, "maximum muon energy", "GeV", 0.3),
-            Parameter("r_max", 100.0, "radius of the disk around the IP the muons cross", "cm", 1e-3),
-            Parameter("start_distance", 500.0, "distance before the impact point where a muon starts", "cm",
-                      0.0),
+            Parameter("r_max", 100.0, "radius of the disk around the IP the muons cross", "cm", 1e-3,
+                      START_RADIUS - 30.0),
             Parameter("t_window", 100.0, "window of the crossing time at the impact point", "ns", 0.0),
+            Parameter("mode", "pair", "'pair': two outgoing half-tracks from the point of closest "
+                      "approach (for the fast simulation); 'line': one muon from the entry point",
+                      choices=("pair", "line")),
             Parameter("luminosity", 1e35, "instantaneous luminosity for the equivalent cross section",
                       "cm^-2 s^-1", 1e20),
         ),

@@ -186,7 +186,7 @@ def generate(
     rng = np.random.default_rng(int(seed))
     frame = CollisionFrame(beam, n, rng, energy_spread)
     out = proc.generate(n, beam, rng, frame, **values)
-    if out.cross_section is None:
+    if out.cross_section is None or n == 0:
         sigma, sigma_err = proc.cross_section(beam, **values)
     else:
         sigma, sigma_err = out.cross_section, out.cross_section_error

@@ -32,7 +32,7 @@ Validation (tests/generators/test_gen_zprime.py): the Ward identity; Lorentz inv
 in the massless limit (m_mu, m_Z' -> 0, g' -> e) the orientation-averaged |M|^2 equals the
 textbook e+e- -> f fbar gamma result sigma_0 alpha / (2 pi) (x1^2 + x2^2) / ((1 - x1)(1 - x2))
 (e.g. Ellis, Stirling, Webber, "QCD and collider physics", eq. 3.16 with C_F alpha_s -> alpha);
-two independent phase-space integrators (this mapped one and flat RAMBO) agree.
+two independent phase-space integrators (this mapped one and a flat Dalitz-plane one) agree.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import numpy as np
 from darkrecon.stats import _checks
 from darkrecon.stats.expected import ExpectedLimits
 
-__all__ = ["BinnedLimit", "to_workspace", "upper_limit", "write_workspace"]
+__all__ = ["BinnedLimit", "BinnedScan", "scan", "to_workspace", "upper_limit", "write_workspace"]
 
 POI = "mu"
 
@@ -175,3 +175,48 @@ def upper_limit(workspace, cl: float = 0.90, rtol: float = 1e-4) -> BinnedLimit:
         pyhf.set_backend(backend, optimizer)
     e = [float(x) for x in exp]
     return BinnedLimit(float(obs), ExpectedLimits(*e), c)
+
+
+def _per_point(key: str, value, i: int, n: int):
+    if key == "bkg_stat_unc":
+        return None if value is None else value[i]
+    if np.ndim(value) == 1 and len(value) == n:
+        return value[i]
+    return value
+
+
+@dataclass(frozen=True)
+class BinnedScan:
+    """Per-mass binned limits on ``mu`` (arrays) and the workspace files written, if any."""
+
+    mass: np.ndarray
+    observed: np.ndarray
+    expected: ExpectedLimits
+    workspaces: list[Path]
+
+
+def scan(mass, signal, background, observed, cl: float = 0.90, workspace_dir=None,
+         **workspace_kwargs) -> BinnedScan:
+    """Binned CLs limits for a list of mass points (one pyhf fit per point: ~1-5 s each).
+
+    ``signal``, ``background`` and ``observed`` hold one histogram per mass point (sequences of
+    1-D arrays, the binning may differ between points); ``workspace_kwargs`` go to
+    :func:`to_workspace`: scalars, or sequences with one entry per point (``bkg_stat_unc``:
+    always one histogram per point, or None). With ``workspace_dir``
+    each point's workspace is written there as ``workspace_m<mass>.json``.
+    """
+    m = np.atleast_1d(np.asarray(mass, dtype=np.float64))
+    if not (len(signal) == len(background) == len(observed) == m.size):
+        raise ValueError("signal, background and observed need one histogram per mass point")
+    obs_lim = np.empty(m.size)
+    bands = np.empty((5, m.size))
+    paths: list[Path] = []
+    for i, mi in enumerate(m):
+        kw = {k: _per_point(k, v, i, m.size) for k, v in workspace_kwargs.items()}
+        spec = to_workspace(signal[i], background[i], observed[i], **kw)
+        if workspace_dir is not None:
+            paths.append(write_workspace(spec, Path(workspace_dir) / f"workspace_m{mi:.6g}.json"))
+        res = upper_limit(spec, cl=cl)
+        obs_lim[i] = res.observed
+        bands[:, i] = list(res.expected.as_dict().values())
+    return BinnedScan(m, obs_lim, ExpectedLimits(*bands), paths)

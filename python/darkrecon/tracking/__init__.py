@@ -14,5 +14,25 @@ from darkrecon.tracking.fit import (
     helix_from_state,
     seed_helices,
 )
+from darkrecon.tracking.helix import (
+    Extrapolation,
+    extrapolate_to_cylinder,
+    extrapolate_to_ecl,
+    extrapolate_to_z,
+    helix_direction,
+    helix_position,
+)
 
-__all__ = ["CURVATURE_CONSTANT", "HelixFit", "fit_helices", "helix_from_state", "seed_helices"]
+__all__ = [
+    "CURVATURE_CONSTANT",
+    "Extrapolation",
+    "HelixFit",
+    "extrapolate_to_cylinder",
+    "extrapolate_to_ecl",
+    "extrapolate_to_z",
+    "fit_helices",
+    "helix_direction",
+    "helix_from_state",
+    "helix_position",
+    "seed_helices",
+]

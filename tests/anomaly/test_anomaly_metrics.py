@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from darkrecon.anomaly import metrics
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from darkrecon.anomaly import metrics
 
 scores = st.lists(st.integers(-5, 5).map(float), min_size=1, max_size=40)
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from darkrecon.anomaly import energy_loss as el
 
 
