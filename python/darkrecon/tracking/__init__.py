@@ -7,6 +7,7 @@ any wire set for tests and benchmarks.
 
 from __future__ import annotations
 
+from darkrecon.tracking.finding import FoundTracks, TruthMatch, find_tracks, truth_match
 from darkrecon.tracking.fit import (
     CURVATURE_CONSTANT,
     HelixFit,
@@ -14,7 +15,6 @@ from darkrecon.tracking.fit import (
     helix_from_state,
     seed_helices,
 )
-from darkrecon.tracking.finding import FoundTracks, TruthMatch, find_tracks, truth_match
 
 __all__ = [
     "CURVATURE_CONSTANT",

@@ -283,7 +283,7 @@ def truth_match(found: FoundTracks, particle: np.ndarray, min_purity: float = 0.
     p_of = uniq % (particle.max(initial=0) + 2) - 1
     best_count = np.zeros(nt, dtype=np.int64)
     best_part = np.full(nt, -1, dtype=np.int64)
-    for t, p, c in zip(t_of, p_of, counts):
+    for t, p, c in zip(t_of, p_of, counts, strict=True):
         if p >= 0 and c > best_count[t]:
             best_count[t], best_part[t] = c, p
     with np.errstate(invalid="ignore", divide="ignore"):
