@@ -105,3 +105,74 @@ def simulate(
     options: dict[str, Any] = ...,
 ) -> dict[str, npt.NDArray[Any]]: ...
 def __getattr__(name: str) -> Any: ...  # kernels of later stages
+def thrust(
+    E: ArrayLike, px: ArrayLike, py: ArrayLike, pz: ArrayLike, offsets: ArrayLike, n_threads: int = 0
+) -> tuple[F64, F64]: ...
+
+# ECL reconstruction (register_ecl.cpp)
+class ECLEnergySum:
+    all: ECLEnergySum
+    n21: ECLEnergySum
+    n9: ECLEnergySum
+
+class ECLClusterFinderOptions:
+    seed_threshold: float
+    growth_threshold: float
+    digit_threshold: float
+    max_abs_time: float
+    max_time_pull: float
+    time_sigma_a: float
+    time_sigma_b: float
+    local_max_threshold: float
+    moliere_radius: float
+    exp_constant: float
+    max_iterations: int
+    shift_tolerance: float
+    min_weight: float
+    two_shower_rms: float
+    two_shower_min_energy: float
+    two_shower_min_separation: float
+    two_shower_region_energy: float
+    log_weight_w0: float
+    energy_sum: ECLEnergySum
+    leakage_c0: float
+    leakage_c1: float
+    leakage_c2: float
+    min_cluster_energy: float
+    sigma_e_a: float
+    sigma_e_b: float
+    sigma_e_c: float
+    sigma_angle_a: float
+    sigma_angle_c: float
+    def __init__(self) -> None: ...
+
+class ECLClusterFinder:
+    def __init__(self, geometry: ECLGeometry) -> None: ...
+    def n20(self, cell_id: int) -> list[int]: ...
+    def find(
+        self,
+        cell_id: ArrayLike,
+        energy: ArrayLike,
+        time: ArrayLike,
+        offsets: ArrayLike,
+        options: ECLClusterFinderOptions,
+        n_threads: int = 0,
+    ) -> dict[str, np.ndarray]: ...
+
+def extrapolate_to_ecl(
+    params: ArrayLike, barrel_radius: float = 125.0, forward_z: float = 196.0, backward_z: float = -102.0
+) -> dict[str, np.ndarray]: ...
+def match_tracks_to_clusters(
+    params: ArrayLike,
+    track_offsets: ArrayLike,
+    x: ArrayLike,
+    y: ArrayLike,
+    z: ArrayLike,
+    cluster_offsets: ArrayLike,
+    depth: float = 10.0,
+    max_distance: float = 15.0,
+    barrel_radius: float = 125.0,
+    forward_z: float = 196.0,
+    backward_z: float = -102.0,
+    n_threads: int = 0,
+) -> dict[str, np.ndarray]: ...

@@ -91,8 +91,15 @@ def test_parquet_schema_version_is_checked(sample, tmp_path):
     with pytest.raises(SchemaError, match="schema version 999"):
         Sample.from_parquet(path)
     pq.write_table(table.replace_schema_metadata({}), path)
-    with pytest.raises(SchemaError, match="not a darkrecon generated sample"):
+    with pytest.raises(SchemaError, match="not a darkrecon file"):
         Sample.from_parquet(path)
+    # A truncated file (a copy cut short, a disk full) is refused with a clear message.
+    sample.to_parquet(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(SchemaError, match="not a readable Parquet file"):
+        Sample.from_parquet(path)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        Sample.from_parquet(tmp_path / "missing.parquet")
 
 
 def test_inconsistent_lengths_are_rejected(sample):

@@ -15,7 +15,6 @@ that they again sum to the (combined) cross section.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,11 +25,11 @@ import awkward as ak
 import numpy as np
 
 from darkrecon.beam import Beam
+from darkrecon.io import read_events, write_events
 
 #: Version of the on-disk layout; bumped whenever the Parquet layout changes.
 SCHEMA_VERSION = 1
 SCHEMA_NAME = "darkrecon.generated-sample"
-_META_KEY = b"darkrecon"
 
 #: Particle fields and their dtypes, in storage order.
 PARTICLE_FIELDS: dict[str, type] = {
@@ -46,10 +45,6 @@ PARTICLE_FIELDS: dict[str, type] = {
     "mother": np.int32,
     "status": np.int32,
 }
-
-
-class SchemaError(ValueError):
-    """A file is not a generated sample of the schema version this package reads."""
 
 
 def _beam_to_dict(beam: Beam) -> dict[str, Any]:
@@ -231,47 +226,17 @@ class Sample:
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the sample to a Parquet file (one row per event, metadata in the schema)."""
-        import pyarrow.parquet as pq
-
-        path = Path(path)
-        events = ak.zip(
-            {
-                "particles": self.particles,
-                "weight": self.weight,
-                "initial_E": np.ascontiguousarray(self.initial[:, 0]),
-                "initial_px": np.ascontiguousarray(self.initial[:, 1]),
-                "initial_py": np.ascontiguousarray(self.initial[:, 2]),
-                "initial_pz": np.ascontiguousarray(self.initial[:, 3]),
-            },
-            depth_limit=1,
-        )
-        table = ak.to_arrow_table(events, extensionarray=False)
-        meta = dict(table.schema.metadata or {})
-        meta[_META_KEY] = json.dumps(self.metadata()).encode()
-        table = table.replace_schema_metadata(meta)
-        tmp = path.with_name(path.name + ".tmp")
-        pq.write_table(table, tmp)
-        tmp.replace(path)
-        return path
+        columns = {"particles": self.particles, "weight": self.weight}
+        for i, c in enumerate(("E", "px", "py", "pz")):
+            columns[f"initial_{c}"] = np.ascontiguousarray(self.initial[:, i])
+        meta = self.metadata()
+        return write_events(path, columns, {k: v for k, v in meta.items() if "schema" not in k},
+                            SCHEMA_NAME, SCHEMA_VERSION)
 
     @classmethod
     def from_parquet(cls, path: str | Path) -> Sample:
         """Read a sample written by :meth:`to_parquet`; the schema version is checked."""
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-        raw = (table.schema.metadata or {}).get(_META_KEY)
-        if raw is None:
-            raise SchemaError(f"{path} is not a darkrecon generated sample (no metadata)")
-        meta = json.loads(raw)
-        if meta.get("schema") != SCHEMA_NAME:
-            raise SchemaError(f"{path} holds {meta.get('schema')!r}, not {SCHEMA_NAME!r}")
-        if meta.get("schema_version") != SCHEMA_VERSION:
-            raise SchemaError(
-                f"{path} has schema version {meta.get('schema_version')}, this darkrecon reads "
-                f"version {SCHEMA_VERSION}: regenerate the sample or use a matching darkrecon"
-            )
-        events = ak.from_arrow(table)
+        events, meta = read_events(path, SCHEMA_NAME, SCHEMA_VERSION)
         initial = np.stack(
             [ak.to_numpy(events[f"initial_{c}"]) for c in ("E", "px", "py", "pz")], axis=1
         )
