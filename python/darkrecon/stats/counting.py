@@ -500,11 +500,16 @@ def upper_limit(n_obs, bkg, bkg_unc=0.0, cl: float = 0.90, method: str = "cls",
 
 
 def p_value(n_obs, bkg, bkg_unc=0.0, prior: str = "gauss"):
-    """Local background-only p-value P(N >= n_obs | b) (prior-averaged if ``bkg_unc > 0``)."""
+    """Local background-only p-value P(N >= n_obs | b) (prior-averaged if ``bkg_unc > 0``).
+
+    Computed as the regularised incomplete gamma function P(n, b), which equals the Poisson
+    tail for whole ``n`` and interpolates it for non-integer (e.g. Asimov) counts.
+    """
     _checks.choice("prior", prior, PRIORS)
-    n, b, u, _ = _validated(n_obs, bkg, bkg_unc, 0.5)
+    n, b, u, _ = _validated(n_obs, bkg, bkg_unc, 0.5, integer=False)
     nodes, w = background_prior_nodes(b, u, prior)
-    tail = special.pdtrc(n[..., None] - 1.0, nodes) @ w  # P(N > n - 1)
+    safe_n = np.where(n > 0, n, 1.0)[..., None]
+    tail = special.gammainc(safe_n, nodes) @ w  # P(N >= n | b_k)
     return _scalar(np.where(n <= 0, 1.0, tail))
 
 
