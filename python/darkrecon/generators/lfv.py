@@ -139,7 +139,7 @@ def _check(mass: float, sqrt_s: float, theta_min: float, theta_max: float) -> No
 
 @lru_cache(maxsize=256)
 def _integrate(mass: float, sqrt_s: float, theta_min: float, theta_max: float,
-               n_points: int = 40_000, seed: int = 2020) -> tuple[float, float]:
+               n_points: int = 20_000, seed: int = 2020) -> tuple[float, float]:
     """sigma(e- mu+ Z') at g' = 1 with both leptons in [theta_min, theta_max] (fb, error)."""
     rng = np.random.default_rng(seed)
     *_, w = weighted_events(rng, np.full(n_points, sqrt_s), mass, theta_min, theta_max)
