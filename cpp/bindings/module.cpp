@@ -8,6 +8,8 @@ void register_kinematics(py::module_& m);
 void register_geometry(py::module_& m);
 void register_ecl(py::module_& m);
 void register_simulation(py::module_& m);
+void register_tracking(py::module_& m);
+void register_track_finding(py::module_& m);
 }  // namespace darkrecon::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -16,4 +18,6 @@ PYBIND11_MODULE(_core, m) {
   darkrecon::bindings::register_geometry(m);
   darkrecon::bindings::register_ecl(m);
   darkrecon::bindings::register_simulation(m);
+  darkrecon::bindings::register_tracking(m);
+  darkrecon::bindings::register_track_finding(m);
 }

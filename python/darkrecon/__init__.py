@@ -6,7 +6,7 @@ the thin, NumPy-in/NumPy-out layer on top of it.
 
 from __future__ import annotations
 
-from darkrecon import cdc, ecl, generators
+from darkrecon import cdc, ecl, generators, tracking
 from darkrecon.beam import Beam
 from darkrecon.generators import Sample, generate
 from darkrecon.kinematics import (
@@ -19,11 +19,12 @@ from darkrecon.kinematics import (
     sum_four_momenta,
 )
 from darkrecon.simulation import SimulatedEvents, simulate
+from darkrecon.tracking import HelixFit, fit_helices
 
 __version__ = "0.1.0"
 
 #: Submodules loaded on first use (some need optional extras: stats -> scipy, pyhf).
-_LAZY = ("anomaly", "batch", "physics", "report", "select", "stats", "tracking")
+_LAZY = ("anomaly", "batch", "physics", "report", "select", "stats")
 
 
 def __getattr__(name: str):
@@ -36,14 +37,16 @@ def __getattr__(name: str):
 
 __all__ = [
     "Beam",
+    "HelixFit",
     "Recoil",
     "Sample",
-    "__version__",
-    "generate",
-    "generators",
     "SimulatedEvents",
+    "__version__",
     "cdc",
     "ecl",
+    "fit_helices",
+    "generate",
+    "generators",
     "invariant_mass",
     "invariant_mass_squared",
     "missing_momentum",
@@ -51,4 +54,6 @@ __all__ = [
     "recoil_mass_squared",
     "simulate",
     "sum_four_momenta",
+    "tracking",
 ]
+

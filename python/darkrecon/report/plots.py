@@ -31,7 +31,7 @@ def _label(ax, mplhep, luminosity_fb: float | None, text: str = "darkrecon fast 
     ax.text(0.02, 1.01, r"$\mathbf{Belle\ II}$-like " + text, transform=ax.transAxes, fontsize=13,
             ha="left", va="bottom")
     if lumi:
-        ax.text(0.98, 1.01, lumi + r" ($\sqrt{s}$ = 10.58 GeV)", transform=ax.transAxes,
+        ax.text(0.98, 1.01, lumi, transform=ax.transAxes,
                 fontsize=13, ha="right", va="bottom")
 
 

@@ -1,0 +1,34 @@
+// Options of the CDC track finder (TrackFinder.hpp). Lengths in cm, momenta in GeV.
+#pragma once
+
+#include "darkrecon/tracking/HelixFitter.hpp"
+
+namespace darkrecon::tracking {
+
+struct TrackFinderOptions {
+  double bfield = 1.5;              ///< tesla along +z
+  // --- r-phi: Legendre transform of the axial drift circles with a quad-tree search ---------
+  double min_pt = 0.07;             ///< lowest pT searched (sets the curvature range) [GeV]
+  int max_level = 12;               ///< quad-tree depth: 2^max_level bins in theta and in rho
+  double legendre_tolerance = 0.08; ///< a drift circle belongs to a line within this (cm, real space)
+  bool neighbour_filter = true;     ///< only axial hits with a hit in a neighbouring cell (same
+                                    ///< superlayer) enter the Legendre search (isolated background)
+  int min_axial_hits = 7;           ///< fewest hits in the Legendre maximum to start a candidate
+  double assign_distance = 0.12;    ///< axial hit to circle: | |p - c| - R| - drift| below this (cm)
+  int max_tracks = 20;              ///< per event
+  // --- stereo hits: z where each stereo wire meets the circle, then a Hough in (tanL, z0) ----
+  int min_stereo_hits = 4;
+  double z0_max = 15.0;             ///< |z0| searched (cm)
+  double tan_lambda_min = -2.0;     ///< cot(153 deg)
+  double tan_lambda_max = 3.5;      ///< cot(16 deg)
+  double z_tolerance = 2.0;         ///< stereo hit to the z(s) line, Hough cell and association (cm)
+  // --- curlers: the incoming arm of a circle that closes inside the chamber is attached to its
+  // track (not fitted); the outgoing arm is the earlier one when hit times are given ----------
+  double drift_velocity = 4.0e-3;   ///< cm/ns, converts drift distance to drift time
+  // --- fit ------------------------------------------------------------------------------------
+  bool fit = true;                  ///< run the helix fitter on every candidate
+  double max_chi2_ndf = 20.0;       ///< candidates whose fit is worse (or not converged) are dropped
+  HelixFitterOptions fitter;        ///< options of the helix fit (its bfield is set from bfield)
+};
+
+}  // namespace darkrecon::tracking

@@ -1,0 +1,677 @@
+#include "darkrecon/tracking/HelixFitter.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "darkrecon/core/Parallel.hpp"
+#include "darkrecon/tracking/detail/WireDoca.hpp"
+
+namespace darkrecon::tracking {
+
+/// z0 and tanLambda from the stereo wires for the circle already in *out (see seed_helix).
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
+
+namespace {
+
+using Vector5 = Eigen::Matrix<double, 5, 1>;
+using Matrix5 = Eigen::Matrix<double, 5, 5>;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Per-hit scratch of one fit.
+struct HitState {
+  detail::Wire wire;
+  double drift = 0.0, inv_var = 0.0;
+  double s = 0.0;      // arc length of the closest approach (warm start of the next Newton)
+  double doca = 0.0;   // signed DOCA
+  Vector5 jac;         // dD/dp
+  Vector3 pos;         // closest helix point
+  Vector3 normal;
+  bool ok = false;     // DOCA converged
+  bool used = true;    // kept by the outlier decision
+};
+
+/// Scratch reused across the tracks of one thread.
+struct Workspace {
+  std::vector<HitState> hits;
+  std::vector<int> order;
+  Eigen::MatrixXd g, v, jw;
+  Eigen::VectorXd rw;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  bool v_valid = false;  // the multiple-scattering hit covariance is current
+};
+
+void evaluate(const Helix& h, double c0, double s0, HitState& hs) {
+  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s);
+  hs.s = r.s;
+  hs.ok = r.ok;
+  hs.doca = r.doca;
+  hs.pos = r.position;
+  hs.normal = r.normal;
+  if (!r.ok) return;
+  const Vector3& n = r.normal;
+  hs.jac[0] = n.x() * s0 - n.y() * c0;
+  hs.jac[1] = -n.x() * r.position.y() + n.y() * r.position.x();
+  hs.jac[2] = n.dot(r.dpos_domega);
+  hs.jac[3] = n.z();
+  hs.jac[4] = n.z() * r.s;
+}
+
+void evaluate_all(const Helix& h, std::vector<HitState>& hits) {
+  const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
+  for (auto& hs : hits) evaluate(h, c0, s0, hs);
+}
+
+Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
+
+/// One annealing Gauss-Newton step at temperature T. Returns false if the normal matrix is
+/// singular (too few effective hits).
+bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, double cut) {
+  Matrix5 a = Matrix5::Zero();
+  Vector5 b = Vector5::Zero();
+  const double ec = std::exp(-0.5 * cut / temperature);
+  for (const auto& hs : hits) {
+    if (!hs.ok) continue;
+    const double k = 0.5 * hs.inv_var / temperature;
+    const double rp = hs.doca - hs.drift, rm = hs.doca + hs.drift;
+    const double ep = std::exp(-k * rp * rp), em = std::exp(-k * rm * rm);
+    const double sum = ep + em;
+    if (!(sum > 0.0)) continue;
+    const double w = sum / (sum + ec);
+    const double m = hs.drift * (ep - em) / sum;
+    const double wi = w * hs.inv_var;
+    a.noalias() += wi * hs.jac * hs.jac.transpose();
+    b.noalias() += (wi * (m - hs.doca)) * hs.jac;
+  }
+  // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
+  a.diagonal() *= 1.0 + 1e-9;
+  Eigen::LLT<Matrix5> llt(a);
+  if (llt.info() != Eigen::Success) return false;
+  const Vector5 dp = llt.solve(b);
+  if (!dp.allFinite()) return false;
+  h = step(h, dp);
+  evaluate_all(h, hits);
+  return true;
+}
+
+/// Normal equations of the hard (left/right resolved) fit with a diagonal hit covariance.
+double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector5& b, int& n_used) {
+  a.setZero();
+  b.setZero();
+  double chi2 = 0.0;
+  n_used = 0;
+  for (const auto& hs : hits) {
+    if (!hs.used || !hs.ok) continue;
+    const double sgn = hs.doca >= 0.0 ? 1.0 : -1.0;
+    const double r = sgn * hs.doca - hs.drift;
+    const Vector5 j = sgn * hs.jac;
+    a.noalias() += hs.inv_var * j * j.transpose();
+    b.noalias() -= (hs.inv_var * r) * j;
+    chi2 += hs.inv_var * r * r;
+    ++n_used;
+  }
+  return chi2;
+}
+
+/// The same with the full hit covariance including multiple scattering (see the header).
+double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, Workspace& ws,
+                             const HelixFitterOptions& opt, Matrix5& a, Vector5& b, int& n_used) {
+  // The hit covariance V (and its Cholesky factor) is built at the first call after ws.v_valid
+  // was cleared and then kept fixed, so that Gauss-Newton iterates on a fixed metric; the caller
+  // refreshes it at the optimum and iterates again. V is built without the left/right signs:
+  // with S = diag(sign D), chi2 = (S D - d)^T (S V S)^-1 (S D - d) = (D - S d)^T V^-1 (D - S d).
+  auto& order = ws.order;
+  a.setZero();
+  b.setZero();
+  if (!ws.v_valid) {
+    order.clear();
+    for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
+      if (hits[static_cast<std::size_t>(i)].used && hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+      return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
+    });
+  }
+  const auto n = static_cast<Eigen::Index>(order.size());
+  n_used = static_cast<int>(n);
+  if (n == 0) return 0.0;
+  const auto hit = [&](Eigen::Index k) -> const HitState& {
+    return hits[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])];
+  };
+  for (Eigen::Index k = 0; k < n; ++k) {
+    if (!hit(k).ok) return kNaN;  // a DOCA failed at this point: reject the step
+  }
+  if (!ws.v_valid) {
+    const double tl = h.tan_lambda;
+    const double sec2 = 1.0 + tl * tl;
+    const double pt = h.pt(opt.bfield);
+    const double p = pt * std::sqrt(sec2);
+    const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
+    const double path_scale = std::sqrt(sec2);  // 3D path per unit transverse arc length
+    const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
+    ws.v.setZero(n, n);
+    if (x_total > 0.0 && std::isfinite(p) && opt.radiation_length > 0.0) {
+      // Highland (PDG RPP, Passage of particles through matter, eq. 34.15).
+      const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
+      const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
+      ws.g.setZero(n, 2 * n);
+      for (Eigen::Index k = 1; k < n; ++k) {
+        const double xk = (hit(k).s - hit(k - 1).s) * path_scale;
+        const double theta2 = theta_total2 * xk / opt.radiation_length;
+        const double sphi = std::sqrt(theta2 * sec2), slam = std::sqrt(theta2);
+        const HitState& hk = hit(k);
+        for (Eigen::Index j = k + 1; j < n; ++j) {
+          const HitState& hj = hit(j);
+          const Vector3 d = hj.pos - hk.pos;
+          const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
+          const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
+          ws.g(j, 2 * k) = sphi * aj;
+          ws.g(j, 2 * k + 1) = slam * bj;
+        }
+      }
+      ws.v.noalias() = ws.g * ws.g.transpose();
+    }
+    for (Eigen::Index k = 0; k < n; ++k) ws.v(k, k) += 1.0 / hit(k).inv_var;
+    ws.llt.compute(ws.v);
+    if (ws.llt.info() != Eigen::Success) return kNaN;
+    ws.v_valid = true;
+  }
+  ws.jw.resize(n, 5);
+  ws.rw.resize(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const HitState& hk = hit(k);
+    const double sgn = hk.doca >= 0.0 ? 1.0 : -1.0;
+    ws.jw.row(k) = hk.jac.transpose();
+    ws.rw[k] = hk.doca - sgn * hk.drift;
+  }
+  ws.llt.matrixL().solveInPlace(ws.jw);
+  ws.llt.matrixL().solveInPlace(ws.rw);
+  a.noalias() = ws.jw.transpose() * ws.jw;
+  b.noalias() = -ws.jw.transpose() * ws.rw;
+  return ws.rw.squaredNorm();
+}
+
+struct TrackFit {
+  Helix helix;
+  Matrix5 cov;
+  double chi2 = kNaN;
+  int ndf = 0;
+  bool converged = false;
+  int iterations = 0;
+};
+
+double best_side_chi2(const HitState& hs) {
+  const double r = std::abs(hs.doca) - hs.drift;
+  return r * r * hs.inv_var;
+}
+
+/// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
+/// Leaves the hit states of the result in ws.hits.
+TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
+                     Workspace& ws) {
+  TrackFit out;
+  out.cov.setConstant(kNaN);
+  auto& hits = ws.hits;
+  for (auto& hs : hits) {
+    hs.used = true;
+    hs.s = detail::doca_start(h, hs.wire);
+  }
+  evaluate_all(h, hits);
+  int evaluations = 1;
+  const double cut = opt.outlier_chi2_cut;
+
+  if (opt.annealing) {
+    double mean = 0.0;
+    int m = 0;
+    for (const auto& hs : hits) {
+      if (!hs.ok) continue;
+      mean += best_side_chi2(hs);
+      ++m;
+    }
+    mean = m > 0 ? mean / m : 1.0;
+    double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
+    while (true) {
+      if (!anneal_step(h, hits, t, cut)) {
+        out.helix = h;
+        out.iterations = evaluations;
+        out.ndf = -5;
+        return out;
+      }
+      ++evaluations;
+      if (t <= 1.0) break;
+      t = std::max(1.0, t * anneal_factor);
+    }
+    for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
+  }
+
+  Matrix5 a;
+  Vector5 b;
+  int n_used = 0;
+  const auto accumulate = [&](const Helix& hh) {
+    return opt.multiple_scattering ? accumulate_scattering(hh, hits, ws, opt, a, b, n_used)
+                                   : accumulate_diagonal(hits, a, b, n_used);
+  };
+  ws.v_valid = false;
+  double chi2 = accumulate(h);
+  bool converged = false;
+  for (int round = 0; round < 4; ++round) {
+    converged = false;
+    for (int it = 0; it < opt.max_iterations && std::isfinite(chi2); ++it) {
+      Eigen::LLT<Matrix5> llt(a);
+      if (llt.info() != Eigen::Success || n_used < 5) break;
+      Vector5 dp = llt.solve(b);
+      if (!dp.allFinite()) break;
+      const double distance = dp.dot(b);  // dp^T A dp
+      if (distance < opt.tolerance) {
+        // Converged: take the last (tiny) step without another evaluation of the hits; A (hence
+        // the covariance) changes by O(dp) relative, chi2 by the predicted decrease dp^T A dp.
+        h = step(h, dp);
+        chi2 -= distance;
+        converged = true;
+        break;
+      }
+      const Helix h0 = h;
+      double chi2_new = kNaN;
+      for (int halving = 0; halving < 8; ++halving) {
+        h = step(h0, dp);
+        evaluate_all(h, hits);
+        ++evaluations;
+        chi2_new = accumulate(h);
+        if (chi2_new <= chi2 * (1.0 + 1e-10) + 1e-10) break;
+        dp *= 0.5;
+      }
+      chi2 = chi2_new;
+    }
+    if (!converged) break;
+    // Re-decide the kept hits at the optimum (with annealing); refit if the set changed or, with
+    // multiple scattering, once more with V evaluated at the optimum.
+    bool changed = false;
+    if (opt.annealing) {
+      for (auto& hs : hits) {
+        const bool keep = hs.ok && best_side_chi2(hs) < cut;
+        changed |= keep != hs.used;
+        hs.used = keep;
+      }
+    }
+    const bool refresh_v = opt.multiple_scattering && round == 0;
+    if (!changed && !refresh_v) break;
+    evaluate_all(h, hits);
+    ++evaluations;
+    ws.v_valid = false;
+    chi2 = accumulate(h);
+  }
+  out.helix = h;
+  out.chi2 = chi2;
+  out.ndf = n_used - 5;
+  out.iterations = evaluations;
+  Eigen::LLT<Matrix5> llt(a);
+  if (llt.info() == Eigen::Success && n_used >= 5) {
+    out.cov = llt.solve(Matrix5::Identity());
+    out.cov = 0.5 * (out.cov + out.cov.transpose()).eval();
+  }
+  out.converged = converged && n_used >= 5 && out.cov.allFinite() && std::isfinite(chi2);
+  return out;
+}
+
+/// The robust objective that ranks attempts: chi2 of the kept hits plus the outlier cut for
+/// every rejected hit (what the annealing minimises at T = 1); non-converged attempts last.
+double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
+  if (!fit.converged) return std::numeric_limits<double>::infinity();
+  return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
+}
+
+/// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
+/// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
+void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt) {
+  const double cut = opt.outlier_chi2_cut;
+  std::vector<HitState*> ax;
+  for (auto& hs : hits) {
+    if (std::hypot(hs.wire.direction.x(), hs.wire.direction.y()) < 1e-6) ax.push_back(&hs);
+  }
+  if (ax.size() < 5) return;
+  const auto eval = [&]() {
+    const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
+    for (auto* hs : ax) evaluate(h, c0, s0, *hs);
+  };
+  for (auto* hs : ax) hs->s = detail::doca_start(h, hs->wire);
+  eval();
+  double mean = 0.0;
+  int m = 0;
+  for (auto* hs : ax) {
+    if (!hs->ok) continue;
+    mean += best_side_chi2(*hs);
+    ++m;
+  }
+  if (m < 5) return;
+  double t = std::clamp(mean / m * opt.start_temperature_factor, 1.0, opt.max_temperature);
+  for (int k = 0; k < 40; ++k) {
+    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d b = Eigen::Vector3d::Zero();
+    const double ec = std::exp(-0.5 * cut / t);
+    for (auto* hs : ax) {
+      if (!hs->ok) continue;
+      const double kk = 0.5 * hs->inv_var / t;
+      const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
+      const double ep = std::exp(-kk * rp * rp), em = std::exp(-kk * rm * rm);
+      const double sum = ep + em;
+      if (!(sum > 0.0)) continue;
+      const double w = sum / (sum + ec) * hs->inv_var;
+      const double mval = hs->drift * (ep - em) / sum;
+      const Eigen::Vector3d j = hs->jac.head<3>();
+      a.noalias() += w * j * j.transpose();
+      b.noalias() += (w * (mval - hs->doca)) * j;
+    }
+    a.diagonal() *= 1.0 + 1e-9;
+    Eigen::LLT<Eigen::Matrix3d> llt(a);
+    if (llt.info() != Eigen::Success) return;
+    const Eigen::Vector3d dp = llt.solve(b);
+    if (!dp.allFinite()) return;
+    h.d0 += dp[0];
+    h.phi0 += dp[1];
+    h.omega += dp[2];
+    eval();
+    if (t <= 1.0 && dp.dot(b) < 1e-2) break;
+    t = std::max(1.0, t * opt.anneal_factor);
+  }
+}
+
+/// z0 and tanLambda of the line z(s) through the most stereo drift-circle candidates (a small
+/// RANSAC over pairs from the inner and outer thirds of the hits), for retries.
+bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
+
+TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
+                 const HelixFitterOptions& opt, Workspace& ws) {
+  TrackFit out;
+  out.cov.setConstant(kNaN);
+  ws.hits.clear();
+  const std::size_t n = end - begin;
+  out.ndf = static_cast<int>(n) - 5;
+  Helix h;
+  if (seed) {
+    h = Helix(seed[0], seed[1], seed[2], seed[3], seed[4]);
+  } else if (!seed_helix(in, begin, end, &h)) {
+    out.helix = h;
+    return out;
+  }
+  out.helix = h;
+  if (n < 5) return out;
+
+  auto& hits = ws.hits;
+  hits.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t r = begin + i;
+    HitState& hs = hits[i];
+    hs.wire.point = Vector3(in.wire_point[3 * r], in.wire_point[3 * r + 1], in.wire_point[3 * r + 2]);
+    hs.wire.direction = Vector3(in.wire_dir[3 * r], in.wire_dir[3 * r + 1], in.wire_dir[3 * r + 2]);
+    hs.drift = in.drift[r];
+    hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
+  }
+  if (!seed && opt.annealing) {
+    // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
+    // hits with it (the wire-position circle is too coarse for the stereo z).
+    prefit_circle(h, hits, opt);
+    seed_z(in, begin, end, &h);
+  }
+  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws);
+  int evaluations = best.iterations;
+  if (!opt.annealing || opt.max_retries <= 0) return best;
+  double best_objective = robust_objective(best, n, opt.outlier_chi2_cut);
+  if (best.converged && best.ndf + 5 == static_cast<int>(n)) return best;
+  // Some hits were rejected (or no convergence): a local minimum is possible (typically a wrong
+  // left/right pattern of the stereo hits). Retry from the seed with a hotter, slower
+  // annealing, then from a RANSAC z seed, and keep the attempt with the best robust objective.
+  std::vector<HitState> best_hits = hits;
+  for (int retry = 0; retry < opt.max_retries && retry < 2; ++retry) {
+    Helix start = h;
+    if (retry == 1 && !ransac_z_seed(in, begin, end, &start)) continue;
+    TrackFit fit = run_attempt(start, opt, 10.0 * opt.start_temperature_factor,
+                               std::sqrt(opt.anneal_factor), ws);
+    evaluations += fit.iterations;
+    const double objective = robust_objective(fit, n, opt.outlier_chi2_cut);
+    if (objective < best_objective) {
+      best = fit;
+      best_objective = objective;
+      best_hits = hits;
+      if (best.ndf + 5 == static_cast<int>(n)) break;
+    }
+  }
+  hits = best_hits;
+  best.iterations = evaluations;
+  return best;
+}
+
+bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h) {
+  struct StereoCandidates {
+    double s, z, dz;
+  };
+  std::vector<StereoCandidates> pts;
+  const double e_x = std::sin(h->phi0), e_y = -std::cos(h->phi0);
+  const double px = h->d0 * e_x, py = h->d0 * e_y;
+  for (std::size_t r = begin; r < end; ++r) {
+    const double ux = in.wire_dir[3 * r], uy = in.wire_dir[3 * r + 1], uz = in.wire_dir[3 * r + 2];
+    if (std::hypot(ux, uy) < 1e-6) continue;
+    const double dx = in.wire_point[3 * r] - px, dy = in.wire_point[3 * r + 1] - py;
+    const double qa = 0.5 * h->omega * (ux * ux + uy * uy);
+    const double qb = h->omega * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
+    const double qc = 0.5 * h->omega * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
+    const double disc = qb * qb - 4.0 * qa * qc;
+    double t;
+    if (disc < 0.0) {
+      if (qa == 0.0) continue;
+      t = -qb / (2.0 * qa);
+    } else {
+      const double q = -0.5 * (qb + std::copysign(std::sqrt(disc), qb));
+      const double t1 = q != 0.0 ? qc / q : std::numeric_limits<double>::infinity();
+      const double t2 = qa != 0.0 ? q / qa : std::numeric_limits<double>::infinity();
+      t = std::abs(t1) < std::abs(t2) ? t1 : t2;
+    }
+    if (!std::isfinite(t)) continue;
+    const double qx = dx + t * ux, qy = dy + t * uy;
+    const double slope = (h->omega * qx - e_x) * ux + (h->omega * qy - e_y) * uy;
+    if (std::abs(slope) < 1e-9) continue;
+    pts.push_back({h->arc_length_to(px + qx, py + qy), in.wire_point[3 * r + 2] + t * uz,
+                   std::abs(in.drift[r] / slope * uz)});
+  }
+  const std::size_t m = pts.size();
+  if (m < 4) return false;
+  std::sort(pts.begin(), pts.end(), [](const StereoCandidates& a, const StereoCandidates& b) { return a.s < b.s; });
+  const std::size_t third = std::max<std::size_t>(1, m / 3);
+  constexpr double kWindow = 1.0;  // cm
+  int best_count = -1;
+  double best_sum = 0.0, best_z0 = h->z0, best_tl = h->tan_lambda;
+  for (std::size_t i = 0; i < third; ++i) {
+    for (std::size_t j = m - third; j < m; ++j) {
+      if (pts[j].s - pts[i].s < 1.0) continue;
+      for (int c = 0; c < 4; ++c) {
+        const double zi = pts[i].z + ((c & 1) ? pts[i].dz : -pts[i].dz);
+        const double zj = pts[j].z + ((c & 2) ? pts[j].dz : -pts[j].dz);
+        const double tl = (zj - zi) / (pts[j].s - pts[i].s);
+        const double z0 = zi - tl * pts[i].s;
+        int count = 0;
+        double sum = 0.0;
+        for (const auto& p : pts) {
+          const double zl = z0 + tl * p.s;
+          const double dev = std::min(std::abs(p.z + p.dz - zl), std::abs(p.z - p.dz - zl));
+          if (dev < kWindow) {
+            ++count;
+            sum += dev;
+          }
+        }
+        if (count > best_count || (count == best_count && sum < best_sum)) {
+          best_count = count, best_sum = sum, best_z0 = z0, best_tl = tl;
+        }
+      }
+    }
+  }
+  h->z0 = best_z0;
+  h->tan_lambda = best_tl;
+  return best_count >= 3;
+}
+
+}  // namespace
+
+bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+  *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
+  // Karimaki circle fit (NIM A305 (1991) 187) on the axial wire positions, or on every wire's
+  // given point if fewer than 3 wires are axial.
+  const auto axial = [&](std::size_t r) {
+    return std::hypot(in.wire_dir[3 * r], in.wire_dir[3 * r + 1]) < 1e-6;
+  };
+  std::size_t n_axial = 0;
+  for (std::size_t r = begin; r < end; ++r) n_axial += axial(r) ? 1 : 0;
+  const bool all = n_axial < 3;
+  double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sxr = 0, syr = 0, srr = 0, sr = 0;
+  for (std::size_t r = begin; r < end; ++r) {
+    if (!all && !axial(r)) continue;
+    const double x = in.wire_point[3 * r], y = in.wire_point[3 * r + 1];
+    const double r2 = x * x + y * y;
+    sw += 1;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    sxr += x * r2;
+    syr += y * r2;
+    srr += r2 * r2;
+    sr += r2;
+  }
+  if (sw < 3) return false;
+  sx /= sw, sy /= sw, sxx /= sw, sxy /= sw, syy /= sw, sxr /= sw, syr /= sw, srr /= sw, sr /= sw;
+  const double cxx = sxx - sx * sx, cxy = sxy - sx * sy, cyy = syy - sy * sy;
+  const double cxr = sxr - sx * sr, cyr = syr - sy * sr, crr = srr - sr * sr;
+  if (!(crr > 0.0)) return false;
+  const double q1 = crr * cxy - cxr * cyr;
+  const double q2 = crr * (cxx - cyy) - cxr * cxr + cyr * cyr;
+  // Two stationary angles, pi/2 apart: keep the one with the smaller algebraic chi2.
+  double best_phi = 0.0, best_kappa = 0.0, best_delta = 0.0, best_chi2 = std::numeric_limits<double>::infinity();
+  for (int k = 0; k < 2; ++k) {
+    const double phi = 0.5 * std::atan2(2.0 * q1, q2) + k * 1.5707963267948966;
+    const double sp = std::sin(phi), cp = std::cos(phi);
+    const double kappa = (sp * cxr - cp * cyr) / crr;
+    const double delta = -kappa * sr + sp * sx - cp * sy;
+    // chi2 / sw = variance of (kappa r^2 - x sin + y cos)
+    const double chi2 = kappa * kappa * crr + sp * sp * cxx + cp * cp * cyy - 2 * kappa * sp * cxr +
+                        2 * kappa * cp * cyr - 2 * sp * cp * cxy;
+    if (chi2 < best_chi2) best_chi2 = chi2, best_phi = phi, best_kappa = kappa, best_delta = delta;
+  }
+  const double root = std::sqrt(std::max(0.0, 1.0 - 4.0 * best_delta * best_kappa));
+  Helix h(2.0 * best_delta / (1.0 + root), best_phi, root > 0 ? 2.0 * best_kappa / root : 0.0, 0.0, 0.0);
+  // Orient the circle so that the hits lie at positive arc length (a track leaving the origin).
+  double s_sum = 0.0;
+  for (std::size_t r = begin; r < end; ++r) s_sum += h.arc_length_to(in.wire_point[3 * r], in.wire_point[3 * r + 1]);
+  if (s_sum < 0.0) h = Helix(-h.d0, wrap_angle(h.phi0 + 3.141592653589793), -h.omega, 0.0, 0.0);
+  *out = h;
+  seed_z(in, begin, end, out);
+  return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
+}
+
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+  Helix h = *out;
+  const auto axial = [&](std::size_t r) {
+    return std::hypot(in.wire_dir[3 * r], in.wire_dir[3 * r + 1]) < 1e-6;
+  };
+  // z from the stereo wires. A stereo wire's xy position moves with z; where its xy line meets
+  // the circle gives z for a hit on the wire. It is solved on the implicit circle
+  // G(q) = omega/2 |q - P|^2 - (q - P) . e = 0 (e = (sin phi0, -cos phi0)), regular for
+  // omega -> 0; the root nearest the given wire point is taken. The drift circle moves the
+  // crossing by +-d / |grad G . u_xy| along the wire (|grad G| = 1 on the circle): two candidate
+  // z per hit, resolved by iterating a straight-line fit z(s) = z0 + tanLambda s from the
+  // midpoints and taking each hit's candidate nearer the line.
+  const double e_x = std::sin(h.phi0), e_y = -std::cos(h.phi0);
+  const double px = h.d0 * e_x, py = h.d0 * e_y;
+  struct StereoPoint {
+    double s, z, dz;
+  };
+  std::vector<StereoPoint> pts;
+  pts.reserve(end - begin);
+  for (std::size_t r = begin; r < end; ++r) {
+    if (axial(r)) continue;
+    const double ux = in.wire_dir[3 * r], uy = in.wire_dir[3 * r + 1], uz = in.wire_dir[3 * r + 2];
+    const double dx = in.wire_point[3 * r] - px, dy = in.wire_point[3 * r + 1] - py;
+    const double qa = 0.5 * h.omega * (ux * ux + uy * uy);
+    const double qb = h.omega * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
+    const double qc = 0.5 * h.omega * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
+    double t;
+    const double disc = qb * qb - 4.0 * qa * qc;
+    if (disc < 0.0) {
+      if (qa == 0.0) continue;
+      t = -qb / (2.0 * qa);
+    } else {
+      const double q = -0.5 * (qb + std::copysign(std::sqrt(disc), qb));
+      const double t1 = q != 0.0 ? qc / q : std::numeric_limits<double>::infinity();
+      const double t2 = qa != 0.0 ? q / qa : std::numeric_limits<double>::infinity();
+      t = std::abs(t1) < std::abs(t2) ? t1 : t2;
+    }
+    if (!std::isfinite(t)) continue;
+    const double qx = dx + t * ux, qy = dy + t * uy;  // relative to the perigee
+    const double slope = (h.omega * qx - e_x) * ux + (h.omega * qy - e_y) * uy;  // dG/dt
+    const double s = h.arc_length_to(px + qx, py + qy);
+    const double z = in.wire_point[3 * r + 2] + t * uz;
+    const double dz = std::abs(slope) > 1e-9 ? std::abs((in.drift ? in.drift[r] : 0.0) / slope * uz) : 0.0;
+    if (std::isfinite(s) && std::isfinite(z) && std::isfinite(dz)) pts.push_back({s, z, dz});
+  }
+  const auto line_fit = [&](const std::vector<double>& zs) {
+    double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      tw += 1;
+      ts += pts[i].s;
+      tz += zs[i];
+      tss += pts[i].s * pts[i].s;
+      tsz += pts[i].s * zs[i];
+    }
+    const double det = tw * tss - ts * ts;
+    if (tw >= 2 && det > 1e-9 * tw * tss) {
+      h.tan_lambda = (tw * tsz - ts * tz) / det;
+      h.z0 = (tz - h.tan_lambda * ts) / tw;
+    } else if (tw >= 1) {
+      h.tan_lambda = 0.0;
+      h.z0 = tz / tw;
+    }
+  };
+  std::vector<double> zs(pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
+  line_fit(zs);
+  for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      const double zl = h.z0 + h.tan_lambda * pts[i].s;
+      const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
+      zs[i] = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
+    }
+    line_fit(zs);
+  }
+  *out = h;
+}
+
+void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, const double* seed,
+                 const HelixFitterOptions& options, const HelixFitOutput& out, int n_threads) {
+  core::parallel_for(tracks.n_events, n_threads, [&](std::size_t first, std::size_t last) {
+    Workspace ws;
+    for (std::size_t t = first; t < last; ++t) {
+      const std::size_t begin = tracks.begin(t), end = tracks.end(t);
+      const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws);
+      HelixParams p = fit.helix.params();
+      if (std::isfinite(p[1])) p[1] = wrap_angle(p[1]);
+      for (int k = 0; k < 5; ++k) out.params[5 * t + static_cast<std::size_t>(k)] = p[k];
+      for (int r = 0; r < 5; ++r)
+        for (int c = 0; c < 5; ++c) out.cov[25 * t + static_cast<std::size_t>(5 * r + c)] = fit.cov(r, c);
+      out.chi2[t] = fit.chi2;
+      out.ndf[t] = fit.ndf;
+      out.converged[t] = fit.converged ? 1 : 0;
+      if (out.iterations) out.iterations[t] = fit.iterations;
+      const bool have_hits = end - begin >= 5 && ws.hits.size() == end - begin;
+      for (std::size_t i = begin; i < end; ++i) {
+        const HitState* hs = have_hits ? &ws.hits[i - begin] : nullptr;
+        out.weight[i] = hs && hs->used && hs->ok ? 1.0 : 0.0;
+        out.lr_sign[i] = hs && hs->ok ? (hs->doca >= 0.0 ? 1.0 : -1.0) : 0.0;
+      }
+    }
+  });
+}
+
+}  // namespace darkrecon::tracking
