@@ -53,6 +53,9 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   else if (key == "tan_lambda_max") o.tan_lambda_max = d();
   else if (key == "z_tolerance") o.z_tolerance = d();
   else if (key == "drift_velocity") o.drift_velocity = d();
+  else if (key == "max_time_offset") o.max_time_offset = d();
+  else if (key == "max_d0") o.max_d0 = d();
+  else if (key == "max_z0") o.max_z0 = d();
   else if (key == "fit") o.fit = value.cast<bool>();
   else if (key == "max_chi2_ndf") o.max_chi2_ndf = d();
   else if (key == "multiple_scattering") f.multiple_scattering = value.cast<bool>();
@@ -82,6 +85,8 @@ void check_options(const trk::TrackFinderOptions& o) {
           "need tan_lambda_min < tan_lambda_max");
   require(std::isfinite(o.z_tolerance) && o.z_tolerance > 0.0, "z_tolerance must be > 0 (cm)");
   require(std::isfinite(o.drift_velocity) && o.drift_velocity > 0.0, "drift_velocity must be > 0 (cm/ns)");
+  require(o.max_time_offset > 0.0, "max_time_offset must be > 0 (ns)");
+  require(o.max_d0 > 0.0 && o.max_z0 > 0.0, "max_d0 and max_z0 must be > 0 (cm)");
   require(o.max_chi2_ndf > 0.0, "max_chi2_ndf must be > 0");
   require(o.fitter.max_iterations >= 1, "max_iterations must be >= 1");
   require(o.fitter.outlier_chi2_cut > 0.0, "outlier_chi2_cut must be > 0");

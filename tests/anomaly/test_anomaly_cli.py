@@ -11,12 +11,12 @@ from darkrecon.cli import main  # noqa: E402
 
 def test_train_score_and_bad_model(tmp_path, capsys):
     model_dir, report = tmp_path / "model", tmp_path / "report"
-    assert main(["anomaly", "train", "--out", str(model_dir), "--n-background", "1500",
+    assert main(["anomaly", "train", "--out", str(model_dir), "--n-background", "800",
                  "--n-validation", "300", "--epochs", "2", "--quiet"]) == 0
     assert (model_dir / "autoencoder_charge.pt").is_file()
     assert (model_dir / "autoencoder_shape.pt").is_file()
     assert main(["anomaly", "score", "--model-dir", str(model_dir), "--out", str(report),
-                 "--n-background", "400", "--n-signal", "40"]) == 0
+                 "--n-background", "400", "--n-signal", "20"]) == 0
     out = capsys.readouterr().out
     assert "total-charge cut" in out and "shape only" in out
     for name in ("methods.csv", "methods.md", "loss_distributions.png", "roc.png", "scores.npz"):

@@ -17,6 +17,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kSpeedOfLight = 29.9792458;  // cm/ns
 
 struct Hit {
   std::size_t row = 0;
@@ -131,9 +132,10 @@ class EventFinder {
     // Legendre pool: the axial hits (with a neighbour, if asked).
     std::vector<char> active(axial_.size(), 1);
     if (opt_.neighbour_filter) mark_isolated(in, begin, end, active);
+    tree_.reset(conformal_, active);
     for (int iter = 0; iter < 4 * opt_.max_tracks && static_cast<int>(candidates_.size()) < opt_.max_tracks;
          ++iter) {
-      const detail::LegendreMaximum mx = tree_.find_maximum(conformal_, active, opt_.min_axial_hits);
+      const detail::LegendreMaximum mx = tree_.next(opt_.min_axial_hits);
       if (mx.count < opt_.min_axial_hits) break;
       Candidate cand;
       const bool ok = build_candidate(mx, cand);
@@ -292,9 +294,26 @@ class EventFinder {
     if (static_cast<int>(cand.axial.size()) < opt_.min_axial_hits) return false;
     cand.circle = c;
     if (!find_stereo(cand)) return false;
+    if (!in_time(cand)) return false;
     if (std::hypot(c.cx, c.cy) + c.r < r_close_) collect_axial(c, 2, cand.other_arm);
     make_seed(cand);
     return true;
+  }
+
+  /// With hit times: the hits of a track from the collision at t = 0 have time - drift time =
+  /// time of flight ~ s sqrt(1 + tanLambda^2) / c; a later turn of a curler (or an out-of-time
+  /// track) is late.
+  bool in_time(const Candidate& cand) const {
+    const double path = std::sqrt(1.0 + cand.tan_lambda * cand.tan_lambda) / kSpeedOfLight;
+    double sum = 0.0;
+    int n = 0;
+    for (int i : cand.axial) {
+      const Hit& h = hits_[static_cast<std::size_t>(i)];
+      if (!std::isfinite(h.t0)) continue;
+      sum += h.t0 - cand.circle.arc_length(h.x, h.y) * path;
+      ++n;
+    }
+    return n == 0 || sum / static_cast<double>(n) <= opt_.max_time_offset;
   }
 
   /// z where a stereo wire, displaced by +-drift, meets the circle; with the arc length there.
@@ -355,7 +374,14 @@ class EventFinder {
       const ZEntry& en = entries_[e];
       for (int k = 0; k < en.n; ++k) {
         const double s = en.zc[k].s, z = en.zc[k].z;
-        for (int it = 0; it < nt; ++it) {
+        // only the tanL bins whose lines reach |z0| <= z0_max (+ tol) from this point
+        int it_lo = 0, it_hi = nt - 1;
+        if (s > 1e-6) {
+          const double t_lo = (z - opt_.z0_max - tol) / s, t_hi = (z + opt_.z0_max + tol) / s;
+          it_lo = std::max(0, static_cast<int>(std::floor((t_lo - opt_.tan_lambda_min) / t_bin)));
+          it_hi = std::min(nt - 1, static_cast<int>(std::floor((t_hi - opt_.tan_lambda_min) / t_bin)));
+        }
+        for (int it = it_lo; it <= it_hi; ++it) {
           const double t0 = opt_.tan_lambda_min + it * t_bin, t1 = t0 + t_bin;
           const double lo = z - t1 * s - tol, hi = z - t0 * s + tol;
           int b0 = static_cast<int>(std::floor((lo + opt_.z0_max) / z_bin));
@@ -477,7 +503,8 @@ class EventFinder {
       bool good = true;
       if (opt_.fit) {
         const double chi2_ndf = f_ndf_[t] > 0 ? f_chi2_[t] / static_cast<double>(f_ndf_[t]) : kNaN;
-        good = f_conv_[t] != 0 && std::isfinite(chi2_ndf) && chi2_ndf <= opt_.max_chi2_ndf;
+        good = f_conv_[t] != 0 && std::isfinite(chi2_ndf) && chi2_ndf <= opt_.max_chi2_ndf &&
+               std::abs(f_params_[5 * t]) <= opt_.max_d0 && std::abs(f_params_[5 * t + 3]) <= opt_.max_z0;
       }
       if (!good) continue;
       new_id[t] = kept++;

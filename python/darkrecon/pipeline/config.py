@@ -35,7 +35,7 @@ class ChannelSpec:
     masses: tuple[float, ...]
     backgrounds: tuple[str, ...]  # SampleSpec names
     luminosities_fb: tuple[float, ...]
-    signal_events: int = 2_000
+    signal_events: int = 1_000
     signal_params: dict = field(default_factory=dict)
     #: above this mass the search variable is the candidates' ``recoil_mass`` (ALP only)
     recoil_above: float | None = None
@@ -47,11 +47,11 @@ class ChannelSpec:
 
 
 BACKGROUNDS: tuple[SampleSpec, ...] = (
-    SampleSpec("mumu", "mumu", {}, 20_000),
-    SampleSpec("tautau", "tautau", {}, 20_000),
-    SampleSpec("eemumu", "eemumu", {}, 10_000),
-    SampleSpec("gammagamma", "gammagamma", {}, 10_000),
-    SampleSpec("bhabha", "bhabha", {}, 10_000),
+    SampleSpec("mumu", "mumu", {}, 6_000),
+    SampleSpec("tautau", "tautau", {}, 6_000),
+    SampleSpec("eemumu", "eemumu", {}, 4_000),
+    SampleSpec("gammagamma", "gammagamma", {}, 3_000),
+    SampleSpec("bhabha", "bhabha", {}, 3_000),
 )
 
 CHANNELS: tuple[ChannelSpec, ...] = (

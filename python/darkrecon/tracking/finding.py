@@ -27,7 +27,7 @@ import numpy as np
 from darkrecon import _core
 from darkrecon.tracking.fit import CURVATURE_CONSTANT
 
-__all__ = ["FoundTracks", "find_tracks", "truth_match"]
+__all__ = ["FoundTracks", "TruthMatch", "find_tracks", "truth_match"]
 
 
 def _jagged(offsets: np.ndarray, columns: dict[str, np.ndarray]) -> ak.Array:
@@ -184,8 +184,11 @@ def find_tracks(
         Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``neighbour_filter``
         (True), ``legendre_tolerance``
         (0.08 cm), ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
-        ``min_stereo_hits`` (4), ``z0_max`` (15 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
-        ``z_tolerance`` (2 cm), ``drift_velocity`` (4e-3 cm/ns), ``fit`` (True),
+        ``min_stereo_hits`` (4), ``z0_max`` (6 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
+        ``z_tolerance`` (2 cm), ``drift_velocity`` (4e-3 cm/ns), ``max_time_offset`` (3 ns; with
+        times, a candidate whose hits are later than the time of flight from the collision by
+        more than this on average is a later turn of a curler and is dropped), ``max_d0``
+        (2 cm), ``max_z0`` (4 cm) (tracks from the interaction region), ``fit`` (True),
         ``max_chi2_ndf`` (20); and fitter settings ``multiple_scattering``,
         ``outlier_chi2_cut``, ``max_iterations``, ``max_retries``, ``annealing``,
         ``radiation_length``, ``mass``.
@@ -280,7 +283,7 @@ def truth_match(found: FoundTracks, particle: np.ndarray, min_purity: float = 0.
     p_of = uniq % (particle.max(initial=0) + 2) - 1
     best_count = np.zeros(nt, dtype=np.int64)
     best_part = np.full(nt, -1, dtype=np.int64)
-    for t, p, c in zip(t_of, p_of, counts):
+    for t, p, c in zip(t_of, p_of, counts, strict=True):
         if p >= 0 and c > best_count[t]:
             best_count[t], best_part[t] = c, p
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,13 +18,19 @@ struct TrackFinderOptions {
   int max_tracks = 20;              ///< per event
   // --- stereo hits: z where each stereo wire meets the circle, then a Hough in (tanL, z0) ----
   int min_stereo_hits = 4;
-  double z0_max = 15.0;             ///< |z0| searched (cm)
+  double z0_max = 6.0;              ///< |z0| searched (cm)
   double tan_lambda_min = -2.0;     ///< cot(153 deg)
   double tan_lambda_max = 3.5;      ///< cot(16 deg)
   double z_tolerance = 2.0;         ///< stereo hit to the z(s) line, Hough cell and association (cm)
   // --- curlers: the incoming arm of a circle that closes inside the chamber is attached to its
   // track (not fitted); the outgoing arm is the earlier one when hit times are given ----------
   double drift_velocity = 4.0e-3;   ///< cm/ns, converts drift distance to drift time
+  double max_time_offset = 3.0;     ///< with hit times: a candidate whose mean (time - drift time
+                                    ///< - s / c) exceeds this [ns] is a later turn of a curler
+                                    ///< (or out of time) and is dropped
+  // --- tracks from the interaction point --------------------------------------------------
+  double max_d0 = 2.0;              ///< |d0| of the fitted track [cm]
+  double max_z0 = 4.0;              ///< |z0| of the fitted track [cm]
   // --- fit ------------------------------------------------------------------------------------
   bool fit = true;                  ///< run the helix fitter on every candidate
   double max_chi2_ndf = 20.0;       ///< candidates whose fit is worse (or not converged) are dropped
