@@ -63,7 +63,7 @@ def reconstruct(sim: Any, *, n_threads: int = 0, tracking_options: dict | None =
     is_photon, quality = pid.photon_candidates(clusters, match, found.track_offsets)
 
     track_event = found.event_index
-    cluster_event = np.repeat(np.arange(len(clusters.offsets) - 1), np.diff(clusters.offsets))
+    cluster_event = clusters.event
     tracks = found.tracks
     extra = {"mu_id": mu.mu_id, "e_id": e_id, "ecl_energy": ecl_energy,
              "cluster": _local_index(match.track_cluster, clusters.offsets, track_event),
@@ -74,7 +74,7 @@ def reconstruct(sim: Any, *, n_threads: int = 0, tracking_options: dict | None =
         "energy": clusters.energy, "theta": clusters.theta, "phi": clusters.phi, "time": clusters.time,
         "n_crystals": clusters.n_crystals, "e1_e9": clusters.e1_e9, "e9_e21": clusters.e9_e21,
         "lateral": clusters.lateral,
-        "track": _local_index(match.cluster_track, found.track_offsets, cluster_event),
+        "track": clusters.track_in_event(match.cluster_track, found.track_offsets),
         "quality": quality,
     }
     cluster_arr = _jagged(cluster_cols, clusters.offsets)
