@@ -27,6 +27,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct HitState {
   detail::Wire wire;
   double drift = 0.0, inv_var = 0.0;
+  double inv_var_eff = 0.0;  // 1 / (sigma^2 + multiple-scattering variance), for hit decisions
+  double lr = 1.0;           // left/right sign frozen with the scattering covariance
   double s = 0.0;      // arc length of the closest approach (warm start of the next Newton)
   double doca = 0.0;   // signed DOCA
   Vector5 jac;         // dD/dp
@@ -77,14 +79,14 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
   const double ec = std::exp(-0.5 * cut / temperature);
   for (const auto& hs : hits) {
     if (!hs.ok) continue;
-    const double k = 0.5 * hs.inv_var / temperature;
+    const double k = 0.5 * hs.inv_var_eff / temperature;
     const double rp = hs.doca - hs.drift, rm = hs.doca + hs.drift;
     const double ep = std::exp(-k * rp * rp), em = std::exp(-k * rm * rm);
     const double sum = ep + em;
     if (!(sum > 0.0)) continue;
     const double w = sum / (sum + ec);
     const double m = hs.drift * (ep - em) / sum;
-    const double wi = w * hs.inv_var;
+    const double wi = w * hs.inv_var_eff;
     a.noalias() += wi * hs.jac * hs.jac.transpose();
     b.noalias() += (wi * (m - hs.doca)) * hs.jac;
   }
@@ -119,7 +121,7 @@ double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector
 }
 
 /// The same with the full hit covariance including multiple scattering (see the header).
-double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, Workspace& ws,
+double accumulate_scattering(const Helix& h, std::vector<HitState>& hits, Workspace& ws,
                              const HelixFitterOptions& opt, Matrix5& a, Vector5& b, int& n_used) {
   // The hit covariance V (and its Cholesky factor) is built at the first call after ws.v_valid
   // was cleared and then kept fixed, so that Gauss-Newton iterates on a fixed metric; the caller
@@ -140,7 +142,7 @@ double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, 
   const auto n = static_cast<Eigen::Index>(order.size());
   n_used = static_cast<int>(n);
   if (n == 0) return 0.0;
-  const auto hit = [&](Eigen::Index k) -> const HitState& {
+  const auto hit = [&](Eigen::Index k) -> HitState& {
     return hits[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])];
   };
   for (Eigen::Index k = 0; k < n; ++k) {
@@ -177,6 +179,12 @@ double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, 
       ws.v.noalias() = ws.g * ws.g.transpose();
     }
     for (Eigen::Index k = 0; k < n; ++k) ws.v(k, k) += 1.0 / hit(k).inv_var;
+    // Left/right signs are frozen together with V: with correlated residuals a sign flip of a
+    // hit at the wire would make chi2 jump; they are re-decided when V is refreshed.
+    for (Eigen::Index k = 0; k < n; ++k) {
+      HitState& hk = hit(k);
+      hk.lr = hk.doca >= 0.0 ? 1.0 : -1.0;
+    }
     ws.llt.compute(ws.v);
     if (ws.llt.info() != Eigen::Success) return kNaN;
     ws.v_valid = true;
@@ -185,15 +193,54 @@ double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, 
   ws.rw.resize(n);
   for (Eigen::Index k = 0; k < n; ++k) {
     const HitState& hk = hit(k);
-    const double sgn = hk.doca >= 0.0 ? 1.0 : -1.0;
     ws.jw.row(k) = hk.jac.transpose();
-    ws.rw[k] = hk.doca - sgn * hk.drift;
+    ws.rw[k] = hk.doca - hk.lr * hk.drift;
   }
   ws.llt.matrixL().solveInPlace(ws.jw);
   ws.llt.matrixL().solveInPlace(ws.rw);
   a.noalias() = ws.jw.transpose() * ws.jw;
   b.noalias() = -ws.jw.transpose() * ws.rw;
   return ws.rw.squaredNorm();
+}
+
+/// With multiple scattering, the per-hit variance used by the annealing and the outlier decision
+/// is sigma^2 plus the diagonal of the scattering covariance (the same model as V), so that hits
+/// displaced by scattering are not mistaken for outliers. Without it, sigma^2.
+void set_effective_variances(const Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt,
+                             std::vector<int>& order) {
+  for (auto& hs : hits) hs.inv_var_eff = hs.inv_var;
+  if (!opt.multiple_scattering) return;
+  order.clear();
+  for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
+    if (hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
+  }
+  if (order.size() < 2) return;
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+    return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
+  });
+  const auto hit = [&](std::size_t k) -> HitState& { return hits[static_cast<std::size_t>(order[k])]; };
+  const std::size_t n = order.size();
+  const double tl = h.tan_lambda, sec2 = 1.0 + tl * tl;
+  const double p = h.pt(opt.bfield) * std::sqrt(sec2);
+  const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
+  const double path_scale = std::sqrt(sec2);
+  const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
+  if (!(x_total > 0.0) || !std::isfinite(p)) return;
+  const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
+  const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
+  for (std::size_t j = 2; j < n; ++j) {
+    HitState& hj = hit(j);
+    double var = 0.0;
+    for (std::size_t k = 1; k < j; ++k) {
+      const HitState& hk = hit(k);
+      const double theta2 = theta_total2 * (hk.s - hit(k - 1).s) * path_scale / opt.radiation_length;
+      const Vector3 d = hj.pos - hk.pos;
+      const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
+      const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
+      var += theta2 * (sec2 * aj * aj + bj * bj);
+    }
+    hj.inv_var_eff = 1.0 / (1.0 / hj.inv_var + var);
+  }
 }
 
 struct TrackFit {
@@ -207,23 +254,28 @@ struct TrackFit {
 
 double best_side_chi2(const HitState& hs) {
   const double r = std::abs(hs.doca) - hs.drift;
-  return r * r * hs.inv_var;
+  return r * r * hs.inv_var_eff;
 }
 
 /// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
 /// Leaves the hit states of the result in ws.hits.
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
-                     Workspace& ws) {
+                     Workspace& ws, bool warm_axial = false) {
   TrackFit out;
   out.cov.setConstant(kNaN);
   auto& hits = ws.hits;
   for (auto& hs : hits) {
     hs.used = true;
-    hs.s = detail::doca_start(h, hs.wire);
+    // After the circle prefit the axial hits' arc lengths are already those of (almost) this
+    // circle: a warm start for Newton, which saves the start-point trigonometry.
+    const bool axial = hs.wire.direction.x() * hs.wire.direction.x() +
+                           hs.wire.direction.y() * hs.wire.direction.y() < 1e-12;
+    if (!(warm_axial && axial && hs.ok && std::isfinite(hs.s))) hs.s = detail::doca_start(h, hs.wire);
   }
   evaluate_all(h, hits);
   int evaluations = 1;
   const double cut = opt.outlier_chi2_cut;
+  set_effective_variances(h, hits, opt, ws.order);
 
   if (opt.annealing) {
     double mean = 0.0;
@@ -246,6 +298,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       if (t <= 1.0) break;
       t = std::max(1.0, t * anneal_factor);
     }
+    set_effective_variances(h, hits, opt, ws.order);
     for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
   }
 
@@ -298,7 +351,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         hs.used = keep;
       }
     }
-    const bool refresh_v = opt.multiple_scattering && round == 0;
+    const bool refresh_v = opt.multiple_scattering && round < 2;
     if (!changed && !refresh_v) break;
     evaluate_all(h, hits);
     ++evaluations;
@@ -355,12 +408,12 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     const double ec = std::exp(-0.5 * cut / t);
     for (auto* hs : ax) {
       if (!hs->ok) continue;
-      const double kk = 0.5 * hs->inv_var / t;
+      const double kk = 0.5 * hs->inv_var_eff / t;
       const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
       const double ep = std::exp(-kk * rp * rp), em = std::exp(-kk * rm * rm);
       const double sum = ep + em;
       if (!(sum > 0.0)) continue;
-      const double w = sum / (sum + ec) * hs->inv_var;
+      const double w = sum / (sum + ec) * hs->inv_var_eff;
       const double mval = hs->drift * (ep - em) / sum;
       const Eigen::Vector3d j = hs->jac.head<3>();
       a.noalias() += w * j * j.transpose();
@@ -410,6 +463,9 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.wire.direction = Vector3(in.wire_dir[3 * r], in.wire_dir[3 * r + 1], in.wire_dir[3 * r + 2]);
     hs.drift = in.drift[r];
     hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
+    hs.inv_var_eff = hs.inv_var;
+    hs.ok = false;
+    hs.s = kNaN;
   }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
@@ -417,7 +473,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     prefit_circle(h, hits, opt);
     seed_z(in, begin, end, &h);
   }
-  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws);
+  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
   int evaluations = best.iterations;
   if (!opt.annealing || opt.max_retries <= 0) return best;
   double best_objective = robust_objective(best, n, opt.outlier_chi2_cut);

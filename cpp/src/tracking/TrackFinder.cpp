@@ -132,9 +132,10 @@ class EventFinder {
     // Legendre pool: the axial hits (with a neighbour, if asked).
     std::vector<char> active(axial_.size(), 1);
     if (opt_.neighbour_filter) mark_isolated(in, begin, end, active);
+    tree_.reset(conformal_, active);
     for (int iter = 0; iter < 4 * opt_.max_tracks && static_cast<int>(candidates_.size()) < opt_.max_tracks;
          ++iter) {
-      const detail::LegendreMaximum mx = tree_.find_maximum(conformal_, active, opt_.min_axial_hits);
+      const detail::LegendreMaximum mx = tree_.next(opt_.min_axial_hits);
       if (mx.count < opt_.min_axial_hits) break;
       Candidate cand;
       const bool ok = build_candidate(mx, cand);
@@ -373,7 +374,14 @@ class EventFinder {
       const ZEntry& en = entries_[e];
       for (int k = 0; k < en.n; ++k) {
         const double s = en.zc[k].s, z = en.zc[k].z;
-        for (int it = 0; it < nt; ++it) {
+        // only the tanL bins whose lines reach |z0| <= z0_max (+ tol) from this point
+        int it_lo = 0, it_hi = nt - 1;
+        if (s > 1e-6) {
+          const double t_lo = (z - opt_.z0_max - tol) / s, t_hi = (z + opt_.z0_max + tol) / s;
+          it_lo = std::max(0, static_cast<int>(std::floor((t_lo - opt_.tan_lambda_min) / t_bin)));
+          it_hi = std::min(nt - 1, static_cast<int>(std::floor((t_hi - opt_.tan_lambda_min) / t_bin)));
+        }
+        for (int it = it_lo; it <= it_hi; ++it) {
           const double t0 = opt_.tan_lambda_min + it * t_bin, t1 = t0 + t_bin;
           const double lo = z - t1 * s - tol, hi = z - t0 * s + tol;
           int b0 = static_cast<int>(std::floor((lo + opt_.z0_max) / z_bin));

@@ -40,10 +40,18 @@ class ChannelResult:
     signal_spectra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
-def _search_variable(sel, spec: ChannelSpec, mass: float) -> np.ndarray:
-    if spec.recoil_above is not None and mass > spec.recoil_above:
-        return sel.candidates["recoil_mass"]
-    return sel.mass
+def _search_variable(sel, spec: ChannelSpec, mass: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per selected event, the candidate closest to the mass hypothesis: its search-variable
+    value and its weight. (An ALP event has three pairings; an event enters a mass window once,
+    with the pairing nearest the hypothesis, as in a scan over pairings.)"""
+    values = sel.candidates["recoil_mass"] if (spec.recoil_above is not None and mass > spec.recoil_above) \
+        else sel.mass
+    event = sel.candidates["event"]
+    order = np.lexsort((np.abs(values - mass), event))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = event[order][1:] != event[order][:-1]
+    keep = order[first]
+    return values[keep], sel.weight[keep]
 
 
 def coupling_limits(spec: ChannelSpec, mass, sigma_limit_fb, beam) -> np.ndarray:
@@ -82,20 +90,17 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
         m = sample.params["mass"]
         sel = select_fn(recos[sample.name], beam, luminosity_fb=luminosity_fb)
         cutflows[sample.name] = sel.cutflow.rows()
-        values = _search_variable(sel, spec, m)
+        values, weights = _search_variable(sel, spec, m)
         if values.size < 20:
             continue  # too few selected signal events to define a window at this mass
-        peak = fit_peak(values, sel.weight)
+        peak = fit_peak(values, weights)
         half = WINDOW_SIGMAS * peak.sigma
-        produced = recos[sample.name].weight.sum()
         inside = np.abs(values - peak.mean) < half
-        # ALP: three candidates per event; an event counts once if any pairing is inside.
-        events_in = np.unique(sel.candidates["event"][inside])
-        eff.append(recos[sample.name].weight[events_in].sum() / produced)
+        eff.append(weights[inside].sum() / recos[sample.name].weight.sum())
         b, bu = 0.0, 0.0
         for s in bkg_sel.values():
-            w = s.weight * s.luminosity_fb
-            v = _search_variable(s, spec, m)
+            v, w = _search_variable(s, spec, peak.mean)
+            w = w * s.luminosity_fb
             sel_in = np.abs(v - peak.mean) < half
             b += w[sel_in].sum()
             bu += (w[sel_in] ** 2).sum()
@@ -104,7 +109,7 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
         sigma.append(peak.sigma)
         bkg.append(b)
         bkg_unc.append(np.sqrt(bu))
-        signal_spectra[f"m = {m:g} GeV"] = (values, sel.weight * luminosity_fb)
+        signal_spectra[f"m = {m:g} GeV"] = (values, weights * luminosity_fb)
     mass = np.asarray(masses)
     bkg_a, unc_a = np.asarray(bkg), np.asarray(bkg_unc)
     n_obs = np.random.default_rng(seed).poisson(bkg_a)
@@ -113,7 +118,7 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     g_obs = coupling_limits(spec, mass, res.limit_xsec, beam)
     g_exp = {k: coupling_limits(spec, mass, np.asarray(v), beam)
              for k, v in res.expected_xsec.as_dict().items()}
-    spectra = {b: (_search_variable(s, spec, 0.0), s.weight * s.luminosity_fb) for b, s in bkg_sel.items()}
+    spectra = {b: (s.mass, s.weight * s.luminosity_fb) for b, s in bkg_sel.items()}
     return ChannelResult(spec.name, luminosity_fb, mass, np.asarray(eff), np.asarray(mean),
                          np.asarray(sigma), bkg_a, unc_a, n_obs, res, g_obs, g_exp, cutflows, spectra,
                          signal_spectra)

@@ -33,14 +33,15 @@ def _task(specs: dict, beam_name: str, n_threads: int, chunk, path) -> None:
 
 def run_pipeline(output: str | Path, *, beam: str = "Y4S", seed: int = 1, scale: float = 1.0,
                  chunk_size: int = 1000, workers: int | None = None, scheduler: str | None = None,
-                 channels=config.CHANNELS, n_threads: int = 0) -> RunSummary:
+                 channels=config.CHANNELS, backgrounds=config.BACKGROUNDS,
+                 n_threads: int = 0) -> RunSummary:
     """Run the chain and write ``output/index.html``; finished chunks of an earlier run with the
     same settings are reused (the chunk files are written atomically)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     start = time.perf_counter()
     out = Path(output)
-    specs = config.samples(channels, scale=scale)
+    specs = config.samples(channels, backgrounds, scale=scale)
     by_name = {s.name: s for s in specs}
     chunks = []
     for s in specs:

@@ -184,7 +184,7 @@ def find_tracks(
         Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``neighbour_filter``
         (True), ``legendre_tolerance``
         (0.08 cm), ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
-        ``min_stereo_hits`` (4), ``z0_max`` (15 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
+        ``min_stereo_hits`` (4), ``z0_max`` (6 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
         ``z_tolerance`` (2 cm), ``drift_velocity`` (4e-3 cm/ns), ``max_time_offset`` (3 ns; with
         times, a candidate whose hits are later than the time of flight from the collision by
         more than this on average is a later turn of a curler and is dropped), ``max_d0``
@@ -283,7 +283,7 @@ def truth_match(found: FoundTracks, particle: np.ndarray, min_purity: float = 0.
     p_of = uniq % (particle.max(initial=0) + 2) - 1
     best_count = np.zeros(nt, dtype=np.int64)
     best_part = np.full(nt, -1, dtype=np.int64)
-    for t, p, c in zip(t_of, p_of, counts):
+    for t, p, c in zip(t_of, p_of, counts, strict=True):
         if p >= 0 and c > best_count[t]:
             best_count[t], best_part[t] = c, p
     with np.errstate(invalid="ignore", divide="ignore"):

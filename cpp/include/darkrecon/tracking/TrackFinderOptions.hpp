@@ -18,7 +18,7 @@ struct TrackFinderOptions {
   int max_tracks = 20;              ///< per event
   // --- stereo hits: z where each stereo wire meets the circle, then a Hough in (tanL, z0) ----
   int min_stereo_hits = 4;
-  double z0_max = 15.0;             ///< |z0| searched (cm)
+  double z0_max = 6.0;              ///< |z0| searched (cm)
   double tan_lambda_min = -2.0;     ///< cot(153 deg)
   double tan_lambda_max = 3.5;      ///< cot(16 deg)
   double z_tolerance = 2.0;         ///< stereo hit to the z(s) line, Hough cell and association (cm)

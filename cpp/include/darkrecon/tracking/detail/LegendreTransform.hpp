@@ -32,34 +32,53 @@ class LegendreQuadTree {
   LegendreQuadTree(double rho_max, int max_level, int max_expansions = 200000)
       : rho_max_(rho_max), max_level_(max_level), max_expansions_(max_expansions) {}
 
-  /// The leaf crossed by the most active hits (count >= min_count), or count 0 if none.
-  LegendreMaximum find_maximum(const std::vector<ConformalHit>& hits, const std::vector<char>& active,
-                               int min_count) {
-    LegendreMaximum best;
+  /// Start a search over `hits`; `active` (one flag per hit) is read at every step, so the
+  /// caller may deactivate hits between calls to next().
+  void reset(const std::vector<ConformalHit>& hits, const std::vector<char>& active) {
+    hits_ = &hits;
+    active_ = &active;
     buffer_.clear();
     nodes_.clear();
-    std::priority_queue<Key> queue;
-    // Root: all active hits.
-    const std::size_t begin = buffer_.size();
+    queue_ = {};
+    sequence_ = 0;
+    expansions_ = 0;
     for (std::size_t i = 0; i < hits.size(); ++i) {
       if (active[i]) buffer_.push_back(static_cast<int>(i));
     }
-    const int root_count = static_cast<int>(buffer_.size() - begin);
-    if (root_count < min_count) return best;
-    nodes_.push_back({0.0, kPi, -rho_max_, rho_max_, 0, begin, buffer_.size()});
-    queue.push({root_count, 0, 0});
-    std::uint32_t sequence = 1;
-    int expansions = 0;
-    while (!queue.empty()) {
-      const Key key = queue.top();
-      queue.pop();
+    nodes_.push_back({0.0, kPi, -rho_max_, rho_max_, 0, 0, buffer_.size()});
+    queue_.push({static_cast<int>(buffer_.size()), 0, 0, sequence_++});
+  }
+
+  /// The leaf crossed by the most active hits (count >= min_count), or count 0 if none.
+  /// Successive calls continue the same best-first search: a box's count is an upper bound
+  /// that is recounted when the box is popped (hits deactivated since are dropped) and the box
+  /// re-queued if it fell, so finding every track of an event costs about one search.
+  LegendreMaximum next(int min_count) {
+    LegendreMaximum best;
+    const std::vector<ConformalHit>& hits = *hits_;
+    const std::vector<char>& active = *active_;
+    while (!queue_.empty()) {
+      const Key key = queue_.top();
+      queue_.pop();
+      if (key.count < min_count) break;
       const Node node = nodes_[key.node];
-      if (node.level >= max_level_ || ++expansions > max_expansions_) {
-        best.count = key.count;
+      int live = 0;
+      for (std::size_t k = node.begin; k < node.end; ++k) live += active[static_cast<std::size_t>(buffer_[k])] ? 1 : 0;
+      if (live < key.count) {
+        if (live >= min_count) queue_.push({live, key.level, key.node, sequence_++});
+        continue;
+      }
+      if (node.level >= max_level_ || ++expansions_ > max_expansions_) {
+        best.count = live;
         best.theta = 0.5 * (node.th_lo + node.th_hi);
         best.rho = 0.5 * (node.rho_lo + node.rho_hi);
-        best.hits.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(node.begin),
-                         buffer_.begin() + static_cast<std::ptrdiff_t>(node.end));
+        best.hits.clear();
+        for (std::size_t k = node.begin; k < node.end; ++k) {
+          if (active[static_cast<std::size_t>(buffer_[k])]) best.hits.push_back(buffer_[k]);
+        }
+        // keep the leaf queued: hits the caller leaves active may still form a track (the
+        // caller deactivates at least one hit of every returned leaf, so this terminates)
+        queue_.push({live, key.level, key.node, sequence_++});
         return best;
       }
       const double th_mid = 0.5 * (node.th_lo + node.th_hi);
@@ -74,6 +93,7 @@ class LegendreQuadTree {
         scratch_id_.clear();
         for (std::size_t k = node.begin; k < node.end; ++k) {
           const int id = buffer_[k];
+          if (!active[static_cast<std::size_t>(id)]) continue;
           const ConformalHit& h = hits[static_cast<std::size_t>(id)];
           const double f0 = h.u * c0 + h.v * s0, f1 = h.u * c1 + h.v * s1;
           double lo = std::min(f0, f1), hi = std::max(f0, f1);
@@ -83,14 +103,14 @@ class LegendreQuadTree {
           if (in_range(anti, t0, t1)) lo = -h.amp;
           scratch_lo_.push_back(lo - h.tol);
           scratch_hi_.push_back(hi + h.tol);
-          scratch_id_.push_back(k);
+          scratch_id_.push_back(id);
         }
         for (int rhalf = 0; rhalf < 2; ++rhalf) {
           const double r0 = rhalf == 0 ? node.rho_lo : rho_mid;
           const double r1 = rhalf == 0 ? rho_mid : node.rho_hi;
           const std::size_t child_begin = buffer_.size();
           for (std::size_t j = 0; j < scratch_id_.size(); ++j) {
-            const int id = buffer_[scratch_id_[j]];
+            const int id = scratch_id_[j];
             const double r = hits[static_cast<std::size_t>(id)].r;
             // + sinusoid [lo + r, hi + r], - sinusoid [lo - r, hi - r]
             const bool plus = scratch_lo_[j] + r <= r1 && scratch_hi_[j] + r >= r0;
@@ -103,7 +123,7 @@ class LegendreQuadTree {
             continue;
           }
           nodes_.push_back({t0, t1, r0, r1, node.level + 1, child_begin, buffer_.size()});
-          queue.push({count, node.level + 1, static_cast<std::uint32_t>(nodes_.size() - 1), sequence++});
+          queue_.push({count, node.level + 1, static_cast<std::uint32_t>(nodes_.size() - 1), sequence_++});
         }
       }
     }
@@ -121,7 +141,7 @@ class LegendreQuadTree {
     int count;
     int level;
     std::uint32_t node;
-    std::uint32_t sequence = 0;
+    std::uint32_t sequence;
     // Most hits first; among equal counts the deepest box, then the first created.
     bool operator<(const Key& o) const {
       if (count != o.count) return count < o.count;
@@ -134,10 +154,15 @@ class LegendreQuadTree {
   double rho_max_;
   int max_level_;
   int max_expansions_;
+  const std::vector<ConformalHit>* hits_ = nullptr;
+  const std::vector<char>* active_ = nullptr;
+  std::priority_queue<Key> queue_;
+  std::uint32_t sequence_ = 0;
+  int expansions_ = 0;
   std::vector<int> buffer_;
   std::vector<Node> nodes_;
   std::vector<double> scratch_lo_, scratch_hi_;
-  std::vector<std::size_t> scratch_id_;
+  std::vector<int> scratch_id_;
 };
 
 }  // namespace darkrecon::tracking::detail
