@@ -205,7 +205,7 @@ def test_cls_limit_does_not_rise_with_background(n, b, db):
 def test_fc_no_rise_upper_limit_does_not_rise_with_background(n, b, db):
     _, up = ds.fc_interval([n], b)
     _, up2 = ds.fc_interval([n], b + db)
-    assert up2[0] <= up[0] + 1e-6
+    assert up2[0] <= up[0] + 2e-3  # the b' search is exact to ~1e-3 (table precision 1e-2)
 
 
 def test_top_level_api_names():

@@ -399,56 +399,68 @@ def _fc_accept_b(mu, bs, cl):
     return n1, n2
 
 
-def _fc_upper_no_rise(n0, b, cl, window, up_raw, b_step=0.02, mu_step=0.002, mu_window=0.6):
+def _fc_upper_no_rise(n0, b, cl, window, up_raw, b_step=0.02, mu_step=0.002, mu_window=0.6,
+                      n_candidates=3):
     """max over b' in [b, b + window] of the raw FC upper limit.
 
-    Only signal values above the raw limit at ``b`` can raise it, so the belt is built on a
-    (b', mu) grid with mu in [up_raw, up_raw + mu_window] (the accepted set can have islands
-    ~0.01 wide, hence the fine mu step); the best cell is then refined on a grid ten times finer
-    in b' and by bisection in mu.
+    The belt is built on a (b', mu) grid with mu in [up_raw - 0.15, up_raw + mu_window] (fine
+    mu steps: the accepted set has islands ~0.01 wide). The raw limit jumps up just above some
+    b' and then falls steeply, so rows where the limit rose since the previous row (a jump
+    inside) and the best rows are refined on a b' grid 40 times finer just below them and by
+    bisection in mu. The result is the maximum to ~1e-3 (the table precision is 1e-2).
     """
     out = up_raw.copy()
     bs = b + np.arange(0.0, window + 0.5 * b_step, b_step)
     for i, k in enumerate(n0):
-        mu = up_raw[i] + np.arange(mu_step, mu_window + mu_step, mu_step)
-        best_mu, best_b = -1.0, None
+        mu = np.concatenate([np.arange(max(up_raw[i] - 0.15, 0.0), up_raw[i], mu_step),
+                             up_raw[i] + 1e-6 + np.arange(0.0, mu_window, mu_step)])
+        row_best = np.full(bs.size, -np.inf)
+        start = 0
         for chunk in np.array_split(bs, max(1, bs.size // 25)):
             n1, n2 = _fc_accept_b(mu, chunk, cl)
             ok = (n1 <= k) & (n2 >= k)
             if np.any(ok[:, -1]):  # pragma: no cover
                 raise RuntimeError("Feldman-Cousins no-rise window too short")
-            if np.any(ok):
-                cols = np.where(ok.any(axis=0))[0]
-                j = cols[-1]
-                if mu[j] > best_mu:
-                    best_mu, best_b = mu[j], chunk[np.where(ok[:, j])[0][0]]
-        if best_b is None:
-            continue
-        # Refine: finer b' just below the best coarse b' (the limit jumps up there), finer mu.
-        # Between coarse b' points the limit falls by at most ~b_step, so +0.05 covers the jump.
-        fine_b = np.linspace(max(b, best_b - b_step), best_b, 41)
-        fine_step = mu_step / 4.0
-        fine_mu = best_mu + np.arange(-mu_step, 0.05, fine_step)
-        n1, n2 = _fc_accept_b(fine_mu, fine_b, cl)
-        ok = (n1 <= k) & (n2 >= k)
-        j = np.where(ok.any(axis=0))[0][-1]
-        if j == fine_mu.size - 1:  # pragma: no cover
-            raise RuntimeError("Feldman-Cousins no-rise refinement window too short")
-        bb = fine_b[np.where(ok[:, j])[0][0]]
-        lo, hi = fine_mu[j], fine_mu[j + 1]
-        for _ in range(30):
-            mid = 0.5 * (lo + hi)
-            a1, a2 = _fc_accept(np.array([mid]), bb, cl)
-            if a1[0] <= k <= a2[0]:
-                lo = mid
-            else:
-                hi = mid
-        out[i] = max(out[i], lo)
+            last = np.where(ok.any(axis=1), mu.size - 1 - np.argmax(ok[:, ::-1], axis=1), -1)
+            row_best[start:start + chunk.size] = np.where(last >= 0, mu[np.maximum(last, 0)],
+                                                          -np.inf)
+            start += chunk.size
+        jumps = np.where(row_best[1:] > row_best[:-1] + 1e-9)[0] + 1
+        cand = list(jumps[np.argsort(-row_best[jumps])][:n_candidates])
+        cand += [r for r in np.argsort(-row_best)[:n_candidates] if r not in cand]
+        for r in cand:
+            if np.isfinite(row_best[r]):
+                out[i] = max(out[i], _refine_no_rise(k, b, bs[r], row_best[r], cl, b_step,
+                                                     mu_step))
     return out
 
 
+def _refine_no_rise(k, b, b_row, mu_row, cl, b_step, mu_step):
+    """Largest accepted mu for n0 = k with b' in [b_row - b_step, b_row], near mu_row."""
+    fine_b = np.linspace(max(b, b_row - b_step), b_row, 41)
+    fine_mu = mu_row + np.arange(-mu_step, 0.05, mu_step / 4.0)
+    n1, n2 = _fc_accept_b(fine_mu, fine_b, cl)
+    ok = (n1 <= k) & (n2 >= k)
+    cols = np.where(ok.any(axis=0))[0]
+    if cols.size == 0:  # pragma: no cover (b_row itself is accepted at mu_row)
+        return mu_row
+    j = cols[-1]
+    if j == fine_mu.size - 1:  # pragma: no cover
+        raise RuntimeError("Feldman-Cousins no-rise refinement window too short")
+    bb = fine_b[np.where(ok[:, j])[0][0]]
+    lo, hi = fine_mu[j], fine_mu[j + 1]
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        a1, a2 = _fc_accept(np.array([mid]), bb, cl)
+        if a1[0] <= k <= a2[0]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def fc_interval(n_obs, bkg, cl: float = 0.90, no_rise: bool = True,
-                no_rise_window: float = 1.0):
+                no_rise_window: float = 1.5):
     """Feldman-Cousins confidence interval ``(lower, upper)`` on the signal mean.
 
     Parameters
@@ -481,7 +493,7 @@ def fc_interval(n_obs, bkg, cl: float = 0.90, no_rise: bool = True,
 # ---------------------------------------------------------------------------------------------
 
 def upper_limit(n_obs, bkg, bkg_unc=0.0, cl: float = 0.90, method: str = "cls",
-                prior: str = "gauss", no_rise: bool = True, no_rise_window: float = 1.0):
+                prior: str = "gauss", no_rise: bool = True, no_rise_window: float = 1.5):
     """Upper limit on the signal (in events) of a counting experiment.
 
     Parameters
