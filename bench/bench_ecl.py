@@ -3,9 +3,10 @@ clustering of the same barrel digits (connected components on the (thetaID, phiI
 
 from __future__ import annotations
 
-import darkrecon.ecl as ecl
 import numpy as np
 from common import Row, best_time
+
+import darkrecon.ecl as ecl
 from darkrecon.ecl.toy import shower_digits
 
 BARREL_FIRST_RING, N_BARREL_RINGS, N_PHI = 13, 46, 144

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 import random
 
-import darkrecon as dr
 from common import Row, best_time
+
+import darkrecon as dr
 
 
 def _python_loop_mumu(n: int, beam: dr.Beam, seed: int = 1) -> list:

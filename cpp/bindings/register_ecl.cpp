@@ -9,6 +9,7 @@
 
 #include "ArrayChecks.hpp"
 #include "darkrecon/ecl/ClusterFinder.hpp"
+#include "darkrecon/ecl/TrackClusterMatcher.hpp"
 
 namespace darkrecon::bindings {
 namespace {
@@ -41,6 +42,18 @@ py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> cell_ids(py
   return out;
 }
 
+ecl::ECLSurface surface(double barrel_radius, double forward_z, double backward_z) {
+  if (!(barrel_radius > 0.0) || !(forward_z > 0.0) || !(backward_z < 0.0)) {
+    throw py::value_error("the ECL surface needs barrel_radius > 0, forward_z > 0 and backward_z < 0");
+  }
+  return {barrel_radius, forward_z, backward_z};
+}
+
+py::array_t<double> matrix_out(std::vector<double>&& v, py::ssize_t cols) {
+  const auto rows = static_cast<py::ssize_t>(v.size()) / cols;
+  return to_array(std::move(v)).reshape({rows, cols});
+}
+
 }  // namespace
 
 void register_ecl(py::module_& m) {
@@ -56,6 +69,9 @@ void register_ecl(py::module_& m) {
       .def_readwrite("growth_threshold", &ecl::ClusterFinderOptions::growth_threshold)
       .def_readwrite("digit_threshold", &ecl::ClusterFinderOptions::digit_threshold)
       .def_readwrite("max_abs_time", &ecl::ClusterFinderOptions::max_abs_time)
+      .def_readwrite("max_time_pull", &ecl::ClusterFinderOptions::max_time_pull)
+      .def_readwrite("time_sigma_a", &ecl::ClusterFinderOptions::time_sigma_a)
+      .def_readwrite("time_sigma_b", &ecl::ClusterFinderOptions::time_sigma_b)
       .def_readwrite("local_max_threshold", &ecl::ClusterFinderOptions::local_max_threshold)
       .def_readwrite("moliere_radius", &ecl::ClusterFinderOptions::moliere_radius)
       .def_readwrite("exp_constant", &ecl::ClusterFinderOptions::exp_constant)
@@ -135,6 +151,84 @@ void register_ecl(py::module_& m) {
           py::arg("n_threads") = 0,
           "Clusters of every event as a dict of flat arrays (offsets per event, member_offsets "
           "per cluster for the digit sharing weights).");
+
+  m.def(
+      "extrapolate_to_ecl",
+      [](py::handle params, double barrel_radius, double forward_z, double backward_z) {
+        const DoubleArray p = as_doubles(params, "params", {-1, 5});
+        const ecl::ECLSurface surf = surface(barrel_radius, forward_z, backward_z);
+        const auto n = static_cast<std::size_t>(p.shape(0));
+        std::vector<double> pos(3 * n), dir(3 * n), path(n);
+        std::vector<std::int32_t> region(n);
+        {
+          py::gil_scoped_release release;
+          for (std::size_t i = 0; i < n; ++i) {
+            const ecl::ECLIntersection x =
+                ecl::extrapolate_to_ecl(Eigen::Map<const ecl::HelixParams>(p.data() + 5 * i), surf);
+            region[i] = x.region;
+            path[i] = x.region < 0 ? std::nan("") : x.path_length;
+            for (std::size_t k = 0; k < 3; ++k) {
+              pos[3 * i + k] = x.region < 0 ? std::nan("") : x.position[static_cast<Eigen::Index>(k)];
+              dir[3 * i + k] = x.region < 0 ? std::nan("") : x.direction[static_cast<Eigen::Index>(k)];
+            }
+          }
+        }
+        py::dict d;
+        d["position"] = matrix_out(std::move(pos), 3);
+        d["direction"] = matrix_out(std::move(dir), 3);
+        d["path_length"] = to_array(std::move(path));
+        d["region"] = to_array(std::move(region));
+        return d;
+      },
+      py::arg("params"), py::arg("barrel_radius") = 125.0, py::arg("forward_z") = 196.0,
+      py::arg("backward_z") = -102.0,
+      "First intersection of each helix (d0, phi0, omega, z0, tanLambda) with the ECL front surface.");
+
+  m.def(
+      "match_tracks_to_clusters",
+      [](py::handle params, py::handle track_offsets, py::handle x, py::handle y, py::handle z,
+         py::handle cluster_offsets, double depth, double max_distance, double barrel_radius,
+         double forward_z, double backward_z, int n_threads) {
+        const DoubleArray p = as_doubles(params, "params", {-1, 5}, true, n_threads);
+        const DoubleArray cx = as_doubles(x, "x", {-1}, true, n_threads);
+        const DoubleArray cy = as_doubles(y, "y", {-1}, true, n_threads);
+        const DoubleArray cz = as_doubles(z, "z", {-1}, true, n_threads);
+        require_same_length(cy, "y", cx.shape(0), "x");
+        require_same_length(cz, "z", cx.shape(0), "x");
+        const Int64Array to = as_offsets(track_offsets, "track_offsets", p.shape(0));
+        const Int64Array co = as_offsets(cluster_offsets, "cluster_offsets", cx.shape(0));
+        if (to.shape(0) != co.shape(0)) {
+          throw py::value_error("track_offsets has " + std::to_string(to.shape(0) - 1) +
+                                " events but cluster_offsets has " + std::to_string(co.shape(0) - 1));
+        }
+        if (!(max_distance >= 0.0)) throw py::value_error("max_distance must be >= 0");
+        ecl::TrackClusterMatcherOptions opt;
+        opt.surface = surface(barrel_radius, forward_z, backward_z);
+        opt.depth = depth;
+        opt.max_distance = max_distance;
+        ecl::MatchResult r;
+        {
+          py::gil_scoped_release release;
+          r = ecl::match_tracks_to_clusters(
+              {p.data(), static_cast<std::size_t>(p.shape(0))},
+              {to.data(), static_cast<std::size_t>(to.shape(0) - 1)},
+              {cx.data(), cy.data(), cz.data(), static_cast<std::size_t>(cx.shape(0))},
+              {co.data(), static_cast<std::size_t>(co.shape(0) - 1)}, opt, n_threads);
+        }
+        py::dict d;
+        d["track_cluster"] = to_array(std::move(r.track_cluster));
+        d["track_distance"] = to_array(std::move(r.track_distance));
+        d["track_region"] = to_array(std::move(r.track_region));
+        d["track_point"] = matrix_out(std::move(r.track_point), 3);
+        d["track_path"] = to_array(std::move(r.track_path));
+        d["cluster_track"] = to_array(std::move(r.cluster_track));
+        return d;
+      },
+      py::arg("params"), py::arg("track_offsets"), py::arg("x"), py::arg("y"), py::arg("z"),
+      py::arg("cluster_offsets"), py::arg("depth") = 10.0, py::arg("max_distance") = 15.0,
+      py::arg("barrel_radius") = 125.0, py::arg("forward_z") = 196.0, py::arg("backward_z") = -102.0,
+      py::arg("n_threads") = 0,
+      "Nearest cluster of each track on the ECL front surface (global rows, -1 if none within the cut).");
 }
 
 }  // namespace darkrecon::bindings

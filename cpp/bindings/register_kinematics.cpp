@@ -4,6 +4,7 @@
 
 #include "ArrayChecks.hpp"
 #include "darkrecon/kinematics/EventKinematics.hpp"
+#include "darkrecon/kinematics/Thrust.hpp"
 
 namespace darkrecon::bindings {
 namespace {
@@ -140,6 +141,26 @@ void register_kinematics(py::module_& m) {
       py::arg("E"), py::arg("px"), py::arg("py"), py::arg("pz"), py::arg("offsets"),
       py::arg("beam"), py::arg("to_cms"), py::arg("n_threads") = 0,
       "The recoil system P_beam - sum(p) of each event: mass squared and CMS momentum.");
+
+  m.def(
+      "thrust",
+      [](py::handle E, py::handle px, py::handle py_, py::handle pz, py::handle offsets,
+         int n_threads) {
+        const MomentumInput in = momentum_input(E, px, py_, pz, n_threads);
+        const Int64Array off = as_offsets(offsets, "offsets", in.E.shape(0));
+        const py::ssize_t n_events = off.shape(0) - 1;
+        py::array_t<double> value(n_events);
+        py::array_t<double> axis({n_events, py::ssize_t{3}});
+        double* v = value.mutable_data();
+        double* a = axis.mutable_data();
+        {
+          py::gil_scoped_release release;
+          kin::thrust(in.view(), offsets_view(off), v, a, n_threads);
+        }
+        return py::make_tuple(value, axis);
+      },
+      py::arg("E"), py::arg("px"), py::arg("py"), py::arg("pz"), py::arg("offsets"),
+      py::arg("n_threads") = 0, "Thrust value (n_events,) and axis (n_events, 3) of each event.");
 
   m.def(
       "transform_rows",

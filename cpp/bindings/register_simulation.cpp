@@ -45,6 +45,7 @@ void set_option(sim::FastSimulationOptions& o, const std::string& key, py::handl
   else if (key == "cdc_efficiency") o.cdc_efficiency = as_d();
   else if (key == "cdc_drift_velocity") o.cdc_drift_velocity = as_d();
   else if (key == "max_arc_length") o.max_arc_length = as_d();
+  else if (key == "max_turns") o.max_turns = as_d();
   else if (key == "multiple_scattering") o.multiple_scattering = value.cast<bool>();
   else if (key == "energy_loss") o.energy_loss = value.cast<bool>();
   else if (key == "conversions") o.conversions = value.cast<bool>();
@@ -81,6 +82,7 @@ void check_options(const sim::FastSimulationOptions& o) {
   require(o.cdc_efficiency >= 0.0 && o.cdc_efficiency <= 1.0, "cdc_efficiency must be in [0, 1]");
   require(o.cdc_drift_velocity > 0.0, "cdc_drift_velocity must be > 0");
   require(o.max_arc_length > 0.0, "max_arc_length must be > 0");
+  require(o.max_turns > 0.0, "max_turns must be > 0");
   require(o.ecl_noise >= 0.0 && o.ecl_stochastic >= 0.0 && o.ecl_constant >= 0.0, "ECL resolution terms must be >= 0");
   require(o.klm_efficiency >= 0.0 && o.klm_efficiency <= 1.0, "klm_efficiency must be in [0, 1]");
   const auto& bg = o.background;

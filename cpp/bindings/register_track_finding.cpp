@@ -52,6 +52,7 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   else if (key == "tan_lambda_min") o.tan_lambda_min = d();
   else if (key == "tan_lambda_max") o.tan_lambda_max = d();
   else if (key == "z_tolerance") o.z_tolerance = d();
+  else if (key == "curler_distance") o.curler_distance = d();
   else if (key == "drift_velocity") o.drift_velocity = d();
   else if (key == "max_time_offset") o.max_time_offset = d();
   else if (key == "max_d0") o.max_d0 = d();
@@ -63,6 +64,8 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   else if (key == "max_iterations") f.max_iterations = i();
   else if (key == "max_retries") f.max_retries = i();
   else if (key == "annealing") f.annealing = value.cast<bool>();
+  else if (key == "start_temperature_factor") f.start_temperature_factor = d();
+  else if (key == "anneal_factor") f.anneal_factor = d();
   else if (key == "radiation_length") f.radiation_length = d();
   else if (key == "mass") f.mass = d();
   else throw py::key_error("unknown track finding option '" + key + "'");
@@ -84,12 +87,15 @@ void check_options(const trk::TrackFinderOptions& o) {
   require(std::isfinite(o.tan_lambda_min) && std::isfinite(o.tan_lambda_max) && o.tan_lambda_min < o.tan_lambda_max,
           "need tan_lambda_min < tan_lambda_max");
   require(std::isfinite(o.z_tolerance) && o.z_tolerance > 0.0, "z_tolerance must be > 0 (cm)");
+  require(std::isfinite(o.curler_distance) && o.curler_distance >= 0.0, "curler_distance must be >= 0 (cm)");
   require(std::isfinite(o.drift_velocity) && o.drift_velocity > 0.0, "drift_velocity must be > 0 (cm/ns)");
   require(o.max_time_offset > 0.0, "max_time_offset must be > 0 (ns)");
   require(o.max_d0 > 0.0 && o.max_z0 > 0.0, "max_d0 and max_z0 must be > 0 (cm)");
   require(o.max_chi2_ndf > 0.0, "max_chi2_ndf must be > 0");
   require(o.fitter.max_iterations >= 1, "max_iterations must be >= 1");
   require(o.fitter.outlier_chi2_cut > 0.0, "outlier_chi2_cut must be > 0");
+  require(o.fitter.start_temperature_factor > 0.0, "start_temperature_factor must be > 0");
+  require(o.fitter.anneal_factor > 0.0 && o.fitter.anneal_factor < 1.0, "anneal_factor must be in (0, 1)");
   require(o.fitter.radiation_length > 0.0, "radiation_length must be > 0 (cm)");
   require(o.fitter.mass >= 0.0, "mass must be >= 0 (GeV)");
 }

@@ -24,7 +24,7 @@ from darkrecon.tracking import HelixFit, fit_helices
 __version__ = "0.1.0"
 
 #: Submodules loaded on first use (some need optional extras: stats -> scipy, pyhf).
-_LAZY = ("anomaly", "batch", "physics", "report", "select", "stats", "tracking")
+_LAZY = ("anomaly", "batch", "physics", "report", "select", "stats")
 
 
 def __getattr__(name: str):
@@ -40,13 +40,13 @@ __all__ = [
     "HelixFit",
     "Recoil",
     "Sample",
+    "SimulatedEvents",
     "__version__",
+    "cdc",
+    "ecl",
     "fit_helices",
     "generate",
     "generators",
-    "SimulatedEvents",
-    "cdc",
-    "ecl",
     "invariant_mass",
     "invariant_mass_squared",
     "missing_momentum",
@@ -56,3 +56,4 @@ __all__ = [
     "sum_four_momenta",
     "tracking",
 ]
+

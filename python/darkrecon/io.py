@@ -28,7 +28,8 @@ def write_events(path: str | Path, events: dict[str, Any], metadata: dict[str, A
     import pyarrow.parquet as pq
 
     path = Path(path)
-    table = ak.to_arrow_table(ak.zip(events, depth_limit=1), extensionarray=False)
+    # to_packed: contiguous buffers (Arrow refuses strided views, e.g. columns of a 2-D array).
+    table = ak.to_arrow_table(ak.to_packed(ak.zip(events, depth_limit=1)), extensionarray=False)
     meta = dict(table.schema.metadata or {})
     meta[META_KEY] = json.dumps({"schema": schema, "schema_version": version, **metadata}).encode()
     table = table.replace_schema_metadata(meta)

@@ -26,6 +26,7 @@ __all__ = [
     "recoil_mass_squared",
     "signed_sqrt",
     "sum_four_momenta",
+    "thrust",
 ]
 
 
@@ -126,3 +127,12 @@ def recoil_mass(
     """
     b = _beam(beam).four_momentum
     return _core.recoil_mass(*_columns(E, px, py, pz, offsets), b, False, n_threads)
+
+
+def thrust(E, px, py, pz, offsets=None, *, n_threads: int = 0) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+    """Thrust T = max_n sum|p.n| / sum|p| of each event and its axis (n_events, 3).
+
+    Pass CMS momenta (``beam.to_cms``) for the usual event-shape variable: 1 for a back-to-back
+    pair, 0.5 for an isotropic event. The axis points into the +z hemisphere.
+    """
+    return _core.thrust(*_columns(E, px, py, pz, offsets), n_threads)

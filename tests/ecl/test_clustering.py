@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import darkrecon.ecl as ecl
 import numpy as np
 import pytest
-from darkrecon.ecl.calibration import design_energy_resolution, fit_leakage
-from darkrecon.ecl.toy import mean_containment, shower_digits
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import darkrecon.ecl as ecl
+from darkrecon.ecl.calibration import design_energy_resolution, fit_leakage
+from darkrecon.ecl.toy import mean_containment, shower_digits
 
 G = ecl.Geometry.belle2()
 N_PHI_BARREL = 144
@@ -196,10 +197,21 @@ def test_two_photons_10cm_apart_are_separated():
 def test_timing_cut_removes_out_of_time_digits():
     cell = G.cell_id([30, 30, 40], [5, 6, 70])
     e = np.array([0.3, 0.05, 0.2])
-    t = np.array([1.0, 2.0, 300.0])
-    c = ecl.find_clusters(cell, e, t, max_abs_time=100.0, leakage=None)
+    t_flight = np.linalg.norm(G.front_center(cell), axis=1) / 29.9792458
+    t = np.array([1.0, 2.0, 300.0]) + t_flight
+    c = ecl.find_clusters(cell, e, t, max_abs_time=100.0, max_time_pull=0, leakage=None)
     assert len(c) == 1 and c.energy[0] == pytest.approx(0.35)
-    assert len(ecl.find_clusters(cell, e, t, leakage=None)) == 2
+    assert len(ecl.find_clusters(cell, e, t, max_time_pull=0, leakage=None)) == 2
+    # Default: |t| < 5 sigma_t(E), sigma_t = 1 ns (+) 0.1 ns GeV / E: a 0.2 GeV digit at 300 ns is
+    # out of time, a 2 MeV digit at 200 ns (sigma_t 50 ns) is in time.
+    c = ecl.find_clusters(cell, e, t, leakage=None)
+    assert len(c) == 1
+    cell2 = G.cell_id([30, 30], [5, 6])
+    tf2 = np.linalg.norm(G.front_center(cell2), axis=1) / 29.9792458
+    c2 = ecl.find_clusters(cell2, [0.3, 0.002], tf2 + [0.0, 200.0], leakage=None)
+    assert c2.n_crystals.tolist() == [2]
+    c3 = ecl.find_clusters(cell2, [0.3, 0.002], tf2 + [0.0, 260.0], leakage=None)
+    assert c3.n_crystals.tolist() == [1]
 
 
 def test_thresholds():

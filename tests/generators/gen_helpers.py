@@ -1,15 +1,7 @@
 """Shared helpers of the generator tests."""
 
-import darkrecon as dr
 import numpy as np
-import pytest
 from scipy import stats
-
-
-@pytest.fixture(scope="session")
-def beam():
-    """The Y(4S) beams (import this fixture into a test module to use it)."""
-    return dr.Beam.preset("Y4S")
 
 
 def final_state_sum(sample) -> np.ndarray:

@@ -1,6 +1,7 @@
 """``darkrecon generate``."""
 
 import numpy as np
+
 from darkrecon.cli import main
 from darkrecon.generators import Sample
 

@@ -2,12 +2,13 @@
 
 import math
 
-import darkrecon as dr
 import numpy as np
 import pytest
+from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
+
+import darkrecon as dr
 from darkrecon.generators.constants import PDG
 from darkrecon.physics import alp, dark_photon
-from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 from gen_helpers import chi2_pvalue, cms_columns, final_state_sum
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import darkrecon as dr
 from darkrecon.generators import _phasespace as ps
@@ -227,3 +229,19 @@ def test_registry_lists_processes_with_defaults():
 def test_zero_events(beam):
     s = dr.generate("mumu", 0, beam=beam, seed=1)
     assert len(s) == 0 and s.flat()["offsets"].tolist() == [0]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    sqrt_s=st.floats(4.0, 12.0),
+    ratio=st.floats(1.0, 3.0),
+    angle=st.floats(0.0, 0.1),
+    process=st.sampled_from(["mumu", "tautau", "bhabha", "gammagamma", "alp_gammagamma", "zprime_invisible"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_conservation_for_any_beams(sqrt_s, ratio, angle, process, seed):
+    b = dr.Beam.from_sqrt_s(sqrt_s, ratio=ratio, angle_her=angle, angle_ler=angle / 2)
+    s = dr.generate(process, 40, beam=b, seed=seed, energy_spread=True)
+    np.testing.assert_allclose(final_state_sum(s), s.initial, rtol=0, atol=1e-9)
+    assert s.weight.sum() == pytest.approx(s.cross_section, rel=1e-9)
+    assert np.all(np.isfinite(s.flat()["E"])) and np.all(s.weight >= 0)

@@ -2,12 +2,13 @@
 
 import math
 
-import darkrecon as dr
 import numpy as np
 import pytest
+from gen_helpers import final_state_sum
+
+import darkrecon as dr
 from darkrecon.generators import twophoton
 from darkrecon.generators.constants import ALPHA, M_MU
-from gen_helpers import final_state_sum
 
 
 @pytest.fixture(scope="module")

@@ -116,8 +116,27 @@ def test_light_zprime_against_the_leading_log_estimate(beam):
     assert zprime.cross_section(mass, 1.0, beam) == pytest.approx(ll, rel=0.4)
 
 
-def test_zprime_invisible_events(beam):
-    s = dr.generate("zprime_invisible", 2000, beam=beam, seed=3, mass=2.0, g_prime=0.1, energy_spread=True)
+def test_unweighted_events_follow_the_weighted_distribution(beam):
+    # the mu mu invariant mass of unweighted events against the weighted histogram
+    from gen_helpers import chi2_pvalue
+
+    rng = np.random.default_rng(21)
+    sig, _, w_max = zprime._integrate(1.0, round(beam.sqrt_s, 12), zprime._N_POINTS, zprime._SEED)
+    k1, k2, _, overflow = zprime.unweighted_events(rng, np.full(5000, beam.sqrt_s), 1.0, 1.1 * w_max)
+    assert overflow < 1e-3
+    m_un = np.sqrt(ps.mass2(k1 + k2))
+    a, b, _, w = zprime.weighted_events(rng, np.full(40000, beam.sqrt_s), 1.0)
+    m_w = np.sqrt(ps.mass2(a + b))
+    edges = np.linspace(2 * M_MU, beam.sqrt_s - 1.0, 16)
+    hist, _ = np.histogram(m_w, edges, weights=w)
+    cum = np.concatenate([[0], np.cumsum(hist)])
+    assert chi2_pvalue(m_un, edges, lambda e: np.interp(e, edges, cum)) > 1e-3
+
+
+@pytest.mark.parametrize("unweighted", [True, False])
+def test_zprime_invisible_events(beam, unweighted):
+    s = dr.generate("zprime_invisible", 2000, beam=beam, seed=3, mass=2.0, g_prime=0.1, energy_spread=True,
+                    unweighted=unweighted)
     np.testing.assert_allclose(final_state_sum(s), s.initial, atol=1e-9)
     br = theory.invisible_branching_fraction(2.0)
     assert 0.3 < br < 0.6
@@ -128,6 +147,8 @@ def test_zprime_invisible_events(beam):
     z = f["pdg"] == 32
     assert z.sum() == 2000
     # recoil mass against the muon pair is the Z' mass (without the spread: exactly)
+    if unweighted:
+        np.testing.assert_allclose(s.weight, s.cross_section / len(s), rtol=1e-12)
     s0 = dr.generate("zprime_invisible", 200, beam=beam, seed=3, mass=2.0, g_prime=0.1)
     f0 = s0.flat()
     mu = np.abs(f0["pdg"]) == 13

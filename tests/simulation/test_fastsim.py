@@ -2,9 +2,10 @@
 determinism and input validation."""
 
 import awkward as ak
-import darkrecon as dr
 import numpy as np
 import pytest
+
+import darkrecon as dr
 from darkrecon import cdc as dcdc
 
 CLEAN = dict(background=False, cdc_efficiency=1.0)

@@ -2,13 +2,14 @@
 
 import math
 
-import darkrecon as dr  # noqa: F401
 import numpy as np
 import pytest
-from darkrecon import stats as ds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
+
+import darkrecon as dr
+from darkrecon import stats as ds
 
 # Feldman & Cousins, PRD 57 (1998) 3873, Table IV: 90% C.L. intervals for the Poisson signal
 # mean mu for total events observed n0 = 0..10 and known mean background b. Columns b = 0, 0.5,
@@ -205,3 +206,9 @@ def test_fc_no_rise_upper_limit_does_not_rise_with_background(n, b, db):
     _, up = ds.fc_interval([n], b)
     _, up2 = ds.fc_interval([n], b + db)
     assert up2[0] <= up[0] + 1e-6
+
+
+def test_top_level_api_names():
+    # DESIGN.md: dr.stats.upper_limit(...), dr.physics.<channel>_coupling_limit(...)
+    assert dr.stats.upper_limit(0, 1.0) == pytest.approx(math.log(10))
+    assert callable(dr.physics.zprime_coupling_limit)

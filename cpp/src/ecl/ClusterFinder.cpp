@@ -16,6 +16,7 @@ namespace darkrecon::ecl {
 namespace {
 
 constexpr double kTwoPi = 6.283185307179586;
+constexpr double kSpeedOfLight = 29.9792458;  // [cm/ns]
 /// Reference distance r0 of the lateral moment: the typical distance between crystal centres
 /// (Drescher et al. 1985; 5 cm in basf2's eclClusterProperties).
 constexpr double kLateralR0 = 5.0;
@@ -38,6 +39,7 @@ ClusterFinder::ClusterFinder(const geometry::ECLGeometry& g) : n_cells_(g.n_cell
   for (int c = 1; c <= n_cells_; ++c) {
     Cell& cell = cells_[static_cast<std::size_t>(c - 1)];
     cell.pos = g.front_center(c);
+    cell.t_flight = cell.pos.norm() / kSpeedOfLight;
     const auto& n8 = g.n8(c);
     if (n8.size() > cell.n8.size()) throw std::logic_error("ECL N8 map with more than 8 entries");
     for (int v : n8) cell.n8[static_cast<std::size_t>(cell.n_n8++)] = v;
@@ -345,7 +347,13 @@ void ClusterFinder::Worker::event(const DigitColumns& d, std::size_t begin, std:
                                   std::to_string(event_index) + " (one digit per crystal)");
     }
     map_[static_cast<std::size_t>(c)] = kInactive;
-    const bool in_time = o_.max_abs_time <= 0.0 || std::abs(d.time[r]) <= o_.max_abs_time;
+    const double dt = d.time[r] - f_.cells_[static_cast<std::size_t>(c - 1)].t_flight;
+    bool in_time = o_.max_abs_time <= 0.0 || std::abs(dt) <= o_.max_abs_time;
+    if (in_time && o_.max_time_pull > 0.0 && en > 0.0) {
+      const double sig_b = o_.time_sigma_b / en;
+      const double sig_t = std::sqrt(o_.time_sigma_a * o_.time_sigma_a + sig_b * sig_b);
+      in_time = std::abs(dt) <= o_.max_time_pull * sig_t;
+    }
     if (en > o_.digit_threshold && in_time) sorted_.emplace_back(c, static_cast<std::int64_t>(r));
   }
   std::sort(sorted_.begin(), sorted_.end());

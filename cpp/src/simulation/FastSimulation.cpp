@@ -98,15 +98,6 @@ double cylinder_intersection(const Vec3& p, const Vec3& d, double R) {
   return kInf;
 }
 
-struct ChunkOutput {
-  std::vector<CdcHit> cdc;
-  std::vector<std::int64_t> cdc_counts;
-  std::vector<std::int32_t> ecl_cell, ecl_particle;
-  std::vector<double> ecl_energy, ecl_time;
-  std::vector<std::int64_t> ecl_counts;
-  std::vector<KlmHit> klm;
-  std::vector<std::int64_t> klm_counts;
-};
 
 class EventSimulator {
  public:
@@ -143,7 +134,7 @@ class EventSimulator {
     ecl_zb_ = eo.backward_z;
   }
 
-  void run(std::size_t event, const ParticleColumns& in, std::size_t begin, std::size_t end, ChunkOutput& out) {
+  void run(std::size_t event, const ParticleColumns& in, std::size_t begin, std::size_t end, SimulationOutput& out) {
     rng_ = Rng(opt_.seed, event);
     cdc_hits_.clear();
     klm_hits_.clear();
@@ -170,8 +161,17 @@ class EventSimulator {
     if (opt_.background.scale > 0.0) background();
     finish_cdc(out);
     finish_ecl(out);
-    out.klm.insert(out.klm.end(), klm_hits_.begin(), klm_hits_.end());
-    out.klm_counts.push_back(static_cast<std::int64_t>(klm_hits_.size()));
+    for (const KlmHit& h : klm_hits_) {
+      out.klm_section.push_back(h.section);
+      out.klm_layer.push_back(h.layer);
+      out.klm_sector.push_back(h.sector);
+      out.klm_particle.push_back(h.particle);
+      out.klm_phi.push_back(h.phi);
+      out.klm_z.push_back(h.z);
+      out.klm_r.push_back(h.r);
+      out.klm_time.push_back(h.time);
+    }
+    out.klm_offsets.push_back(static_cast<std::int64_t>(out.klm_layer.size()));
   }
 
  private:
@@ -386,9 +386,12 @@ class EventSimulator {
   /// each 1-2 cm of gas).
   bool charged_transport(Particle& p) {
     enum Event { none, exit_tracker, shell, band_change };
-    constexpr double kTol = 2e-3;  // cm of arc length
+    constexpr double kTol = 5e-3;  // cm of arc length
     double path = 0.0;
     double gas_pending = 0.0;
+    int stalled = 0;
+    double turned = 0.0;
+    const double max_turn = kTwoPi * opt_.max_turns;
     int band = band_of(p.pos);
     for (int segment = 0; segment < 10000; ++segment) {
       const Helix h(p.pos, p.mom, p.charge, opt_.bfield);
@@ -434,7 +437,7 @@ class EventSimulator {
         double sign = 1.0;
         bool changed;
         if (band >= 0) {
-          changed = outside_band(band, b) >= 0.0;
+          changed = outside_band(band, b) - 1e-7 >= 0.0;
         } else {
           const bool near = rb > cdc_.r_min() - 1.0 && rb < cdc_.r_max() + 1.0;
           target = near ? band_of(b) : -1;
@@ -442,8 +445,10 @@ class EventSimulator {
           sign = -1.0;
         }
         if (changed) {
-          const double sc = crossing(s, sb, sign * outside_band(target, a), sign * outside_band(target, b),
-                                     [&](double x) { return sign * outside_band(target, h.position(x)); }, kTol);
+          // strictly across the boundary (by kEps), so that band_of() agrees at the crossing
+          constexpr double kEps = 1e-7;
+          auto g = [&](const Vec3& x) { return sign * outside_band(target, x) - kEps; };
+          const double sc = crossing(s, sb, g(a), g(b), [&](double x) { return g(h.position(x)); }, kTol);
           if (sc < s_ev) {
             s_ev = sc;
             ev = band_change;
@@ -462,7 +467,11 @@ class EventSimulator {
       p.mom = p.momentum() * h.direction(s_ev);
       p.t += s_ev / (beta * kSpeedOfLight);
       path += s_ev;
+      turned += std::abs(h.kappa * s_ev);
+      if (turned > max_turn && ev != exit_tracker) return false;  // curler: followed for its first turns
       const int next_band = ev == band_change ? band_of(p.pos) : -1;
+      if (s_ev < 1e-9 && ++stalled > 3) return false;  // safety net: no progress
+      if (s_ev >= 1e-9) stalled = 0;
       if (gas_pending > 0.0 &&
           (next_band < 0 || cdc_.layer(next_band).superlayer != cdc_.layer(band < 0 ? next_band : band).superlayer)) {
         const bool alive = apply_material(p, gas_, gas_pending);
@@ -522,12 +531,9 @@ class EventSimulator {
         const double g2 = Tp.squaredNorm() + perp.dot(K);
         if (g2 <= 1e-12) break;
         const double ds = std::clamp(-g1 / g2, -2.0, 2.0);
+        if (std::abs(ds) < 1e-5) break;  // P, perp at s are converged to < 0.1 um
         s += ds;
-        if (std::abs(ds) < 1e-6) break;
       }
-      P = h.position(s);
-      const Vec3 wv = P - A;
-      perp = wv - wv.dot(D) * D;
       const double doca = perp.norm();
       if (P.z() < L.z_backward || P.z() > L.z_forward) continue;
       if (doca > max_doca) continue;
@@ -648,7 +654,7 @@ class EventSimulator {
     if (E_vis <= 0.0) return;
     const double t_max = std::max(0.0, std::log(E / kCsICritical) + (is_photon ? 0.5 : -0.5));
     const double a = kShowerB * t_max + 1.0;
-    const int n = std::clamp(static_cast<int>(32.0 + 200.0 * E), 32, std::max(32, opt_.ecl_max_spots));
+    const int n = std::clamp(static_cast<int>(32.0 + 100.0 * E), 32, std::max(32, opt_.ecl_max_spots));
     const double w = E_vis / n;
     Vec3 u, v;
     orthonormal(d, u, v);
@@ -871,29 +877,38 @@ class EventSimulator {
     }
   }
 
-  void finish_cdc(ChunkOutput& out) {
-    std::sort(cdc_hits_.begin(), cdc_hits_.end(), [](const CdcHit& a, const CdcHit& b) {
-      if (a.layer != b.layer) return a.layer < b.layer;
-      if (a.wire != b.wire) return a.wire < b.wire;
-      return a.time < b.time;
-    });
-    std::int64_t count = 0;
+  void finish_cdc(SimulationOutput& out) {
+    // sort by (layer, wire, time) through packed keys; one TDC hit per wire: the earliest wins
+    cdc_keys_.clear();
     for (std::size_t i = 0; i < cdc_hits_.size(); ++i) {
-      // one TDC hit per wire: the earliest signal wins
-      if (i > 0 && cdc_hits_[i].layer == cdc_hits_[i - 1].layer && cdc_hits_[i].wire == cdc_hits_[i - 1].wire) continue;
-      out.cdc.push_back(cdc_hits_[i]);
-      ++count;
+      const auto& h = cdc_hits_[i];
+      const auto global = static_cast<std::uint64_t>(cdc_.first_wire(h.layer) + h.wire);
+      cdc_keys_.push_back({(global << 32) | static_cast<std::uint64_t>(i), h.time});
     }
-    out.cdc_counts.push_back(count);
+    std::sort(cdc_keys_.begin(), cdc_keys_.end(), [](const auto& a, const auto& b) {
+      if ((a.first >> 32) != (b.first >> 32)) return a.first < b.first;
+      return a.second < b.second;
+    });
+    for (std::size_t k = 0; k < cdc_keys_.size(); ++k) {
+      if (k > 0 && (cdc_keys_[k].first >> 32) == (cdc_keys_[k - 1].first >> 32)) continue;
+      const CdcHit& h = cdc_hits_[static_cast<std::size_t>(cdc_keys_[k].first & 0xffffffffULL)];
+      out.cdc_layer.push_back(h.layer);
+      out.cdc_wire.push_back(h.wire);
+      out.cdc_particle.push_back(h.particle);
+      out.cdc_drift.push_back(h.drift);
+      out.cdc_sigma.push_back(h.sigma);
+      out.cdc_time.push_back(h.time);
+      out.cdc_true_drift.push_back(h.true_drift);
+    }
+    out.cdc_offsets.push_back(static_cast<std::int64_t>(out.cdc_layer.size()));
   }
 
-  void finish_ecl(ChunkOutput& out) {
+  void finish_ecl(SimulationOutput& out) {
     // electronic noise in every crystal with a deposit and in the 5x5 around each shower maximum
     for (int c : shower_centres_) {
       for (int nb : ecl_.n24(c)) deposit(nb, 0.0, 0.0, -1);
     }
     std::sort(ecl_list_.begin(), ecl_list_.end());
-    std::int64_t count = 0;
     for (int cell : ecl_list_) {
       const auto c = static_cast<std::size_t>(cell);
       const double raw = ecl_e_[c];
@@ -902,14 +917,13 @@ class EventSimulator {
       if (e <= opt_.ecl_threshold) continue;
       const double t_true = raw > 0.0 ? ecl_et_[c] / raw : 0.0;
       const double sigma_t = std::sqrt(opt_.ecl_time_resolution * opt_.ecl_time_resolution + 0.01 / (e * e));
-      out.ecl_cell.push_back(cell);
+      out.ecl_cell_id.push_back(cell);
       out.ecl_energy.push_back(e);
       out.ecl_time.push_back(t_true + sigma_t * rng_.normal());
       out.ecl_particle.push_back(ecl_best_p_[c]);
-      ++count;
     }
     ecl_list_.clear();
-    out.ecl_counts.push_back(count);
+    out.ecl_offsets.push_back(static_cast<std::int64_t>(out.ecl_cell_id.size()));
   }
 
   const geo::CDCGeometry& cdc_;
@@ -924,6 +938,7 @@ class EventSimulator {
   double ecl_r_ = 125.0, ecl_zf_ = 196.0, ecl_zb_ = -102.0;
   std::vector<Particle> stack_;
   std::vector<CdcHit> cdc_hits_;
+  std::vector<std::pair<std::uint64_t, double>> cdc_keys_;
   std::vector<KlmHit> klm_hits_;
   std::vector<double> ecl_e_, ecl_et_, ecl_best_e_;
   std::vector<int> ecl_best_p_;
@@ -969,66 +984,52 @@ SimulationOutput simulate(const geo::CDCGeometry& cdc, const geo::ECLGeometry& e
   const int threads = std::max(1, std::min<int>(core::resolve_threads(options.n_threads),
                                                 static_cast<int>(std::max<std::size_t>(1, n_events))));
   const std::size_t chunk = n_events == 0 ? 1 : (n_events + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads);
-  std::vector<ChunkOutput> chunks(static_cast<std::size_t>(threads));
+  std::vector<SimulationOutput> chunks(static_cast<std::size_t>(threads));
   core::parallel_for(static_cast<std::size_t>(threads), threads, [&](std::size_t b, std::size_t e) {
     for (std::size_t c = b; c < e; ++c) {
       EventSimulator sim(cdc, ecl, klm, options);
       const std::size_t first = c * chunk, last = std::min(n_events, first + chunk);
-      const std::size_t n_here = last > first ? last - first : 0;
-      chunks[c].cdc.reserve(n_here * 256);
-      chunks[c].ecl_cell.reserve(n_here * 160);
-      chunks[c].ecl_particle.reserve(n_here * 160);
-      chunks[c].ecl_energy.reserve(n_here * 160);
-      chunks[c].ecl_time.reserve(n_here * 160);
+      SimulationOutput& o = chunks[c];
+      for (auto* v : {&o.cdc_offsets, &o.ecl_offsets, &o.klm_offsets}) {
+        v->reserve(last > first ? last - first + 1 : 1);
+        v->push_back(0);
+      }
       for (std::size_t ev = first; ev < last; ++ev) {
-        sim.run(ev, particles, offsets.begin(ev), offsets.end(ev), chunks[c]);
+        sim.run(ev, particles, offsets.begin(ev), offsets.end(ev), o);
       }
     }
   });
+  if (chunks.size() == 1) return std::move(chunks[0]);
   SimulationOutput out;
-  std::size_t n_cdc = 0, n_ecl = 0, n_klm = 0;
-  for (const ChunkOutput& c : chunks) {
-    n_cdc += c.cdc.size();
-    n_ecl += c.ecl_cell.size();
-    n_klm += c.klm.size();
-  }
-  for (auto* v : {&out.cdc_layer, &out.cdc_wire, &out.cdc_particle}) v->reserve(n_cdc);
-  for (auto* v : {&out.cdc_drift, &out.cdc_sigma, &out.cdc_time, &out.cdc_true_drift}) v->reserve(n_cdc);
-  for (auto* v : {&out.ecl_cell_id, &out.ecl_particle}) v->reserve(n_ecl);
-  for (auto* v : {&out.ecl_energy, &out.ecl_time}) v->reserve(n_ecl);
-  for (auto* v : {&out.klm_section, &out.klm_layer, &out.klm_sector, &out.klm_particle}) v->reserve(n_klm);
-  for (auto* v : {&out.klm_phi, &out.klm_z, &out.klm_r, &out.klm_time}) v->reserve(n_klm);
-  for (auto* v : {&out.cdc_offsets, &out.ecl_offsets, &out.klm_offsets}) v->reserve(n_events + 1);
-  out.cdc_offsets.push_back(0);
-  out.ecl_offsets.push_back(0);
-  out.klm_offsets.push_back(0);
-  for (const ChunkOutput& c : chunks) {
-    for (const CdcHit& h : c.cdc) {
-      out.cdc_layer.push_back(h.layer);
-      out.cdc_wire.push_back(h.wire);
-      out.cdc_particle.push_back(h.particle);
-      out.cdc_drift.push_back(h.drift);
-      out.cdc_sigma.push_back(h.sigma);
-      out.cdc_time.push_back(h.time);
-      out.cdc_true_drift.push_back(h.true_drift);
-    }
-    for (auto n : c.cdc_counts) out.cdc_offsets.push_back(out.cdc_offsets.back() + n);
-    out.ecl_cell_id.insert(out.ecl_cell_id.end(), c.ecl_cell.begin(), c.ecl_cell.end());
-    out.ecl_particle.insert(out.ecl_particle.end(), c.ecl_particle.begin(), c.ecl_particle.end());
-    out.ecl_energy.insert(out.ecl_energy.end(), c.ecl_energy.begin(), c.ecl_energy.end());
-    out.ecl_time.insert(out.ecl_time.end(), c.ecl_time.begin(), c.ecl_time.end());
-    for (auto n : c.ecl_counts) out.ecl_offsets.push_back(out.ecl_offsets.back() + n);
-    for (const KlmHit& h : c.klm) {
-      out.klm_section.push_back(h.section);
-      out.klm_layer.push_back(h.layer);
-      out.klm_sector.push_back(h.sector);
-      out.klm_particle.push_back(h.particle);
-      out.klm_phi.push_back(h.phi);
-      out.klm_z.push_back(h.z);
-      out.klm_r.push_back(h.r);
-      out.klm_time.push_back(h.time);
-    }
-    for (auto n : c.klm_counts) out.klm_offsets.push_back(out.klm_offsets.back() + n);
+  auto append = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
+  auto append_offsets = [](std::vector<std::int64_t>& dst, const std::vector<std::int64_t>& src) {
+    const std::int64_t base = dst.empty() ? 0 : dst.back();
+    if (dst.empty()) dst.push_back(0);
+    for (std::size_t i = 1; i < src.size(); ++i) dst.push_back(base + src[i]);
+  };
+  for (const SimulationOutput& c : chunks) {
+    append(out.cdc_layer, c.cdc_layer);
+    append(out.cdc_wire, c.cdc_wire);
+    append(out.cdc_particle, c.cdc_particle);
+    append(out.cdc_drift, c.cdc_drift);
+    append(out.cdc_sigma, c.cdc_sigma);
+    append(out.cdc_time, c.cdc_time);
+    append(out.cdc_true_drift, c.cdc_true_drift);
+    append_offsets(out.cdc_offsets, c.cdc_offsets);
+    append(out.ecl_cell_id, c.ecl_cell_id);
+    append(out.ecl_particle, c.ecl_particle);
+    append(out.ecl_energy, c.ecl_energy);
+    append(out.ecl_time, c.ecl_time);
+    append_offsets(out.ecl_offsets, c.ecl_offsets);
+    append(out.klm_section, c.klm_section);
+    append(out.klm_layer, c.klm_layer);
+    append(out.klm_sector, c.klm_sector);
+    append(out.klm_particle, c.klm_particle);
+    append(out.klm_phi, c.klm_phi);
+    append(out.klm_z, c.klm_z);
+    append(out.klm_r, c.klm_r);
+    append(out.klm_time, c.klm_time);
+    append_offsets(out.klm_offsets, c.klm_offsets);
   }
   return out;
 }

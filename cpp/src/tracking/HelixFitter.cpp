@@ -13,6 +13,10 @@
 #include "darkrecon/tracking/detail/WireDoca.hpp"
 
 namespace darkrecon::tracking {
+
+/// z0 and tanLambda from the stereo wires for the circle already in *out (see seed_helix).
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
+
 namespace {
 
 using Vector5 = Eigen::Matrix<double, 5, 1>;
@@ -23,6 +27,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct HitState {
   detail::Wire wire;
   double drift = 0.0, inv_var = 0.0;
+  double inv_var_eff = 0.0;  // 1 / (sigma^2 + multiple-scattering variance), for hit decisions
+  double lr = 1.0;           // left/right sign frozen with the scattering covariance
   double s = 0.0;      // arc length of the closest approach (warm start of the next Newton)
   double doca = 0.0;   // signed DOCA
   Vector5 jac;         // dD/dp
@@ -38,6 +44,8 @@ struct Workspace {
   std::vector<int> order;
   Eigen::MatrixXd g, v, jw;
   Eigen::VectorXd rw;
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  bool v_valid = false;  // the multiple-scattering hit covariance is current
 };
 
 void evaluate(const Helix& h, double c0, double s0, HitState& hs) {
@@ -71,14 +79,14 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
   const double ec = std::exp(-0.5 * cut / temperature);
   for (const auto& hs : hits) {
     if (!hs.ok) continue;
-    const double k = 0.5 * hs.inv_var / temperature;
+    const double k = 0.5 * hs.inv_var_eff / temperature;
     const double rp = hs.doca - hs.drift, rm = hs.doca + hs.drift;
     const double ep = std::exp(-k * rp * rp), em = std::exp(-k * rm * rm);
     const double sum = ep + em;
     if (!(sum > 0.0)) continue;
     const double w = sum / (sum + ec);
     const double m = hs.drift * (ep - em) / sum;
-    const double wi = w * hs.inv_var;
+    const double wi = w * hs.inv_var_eff;
     a.noalias() += wi * hs.jac * hs.jac.transpose();
     b.noalias() += (wi * (m - hs.doca)) * hs.jac;
   }
@@ -113,70 +121,126 @@ double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector
 }
 
 /// The same with the full hit covariance including multiple scattering (see the header).
-double accumulate_scattering(const Helix& h, const std::vector<HitState>& hits, Workspace& ws,
+double accumulate_scattering(const Helix& h, std::vector<HitState>& hits, Workspace& ws,
                              const HelixFitterOptions& opt, Matrix5& a, Vector5& b, int& n_used) {
+  // The hit covariance V (and its Cholesky factor) is built at the first call after ws.v_valid
+  // was cleared and then kept fixed, so that Gauss-Newton iterates on a fixed metric; the caller
+  // refreshes it at the optimum and iterates again. V is built without the left/right signs:
+  // with S = diag(sign D), chi2 = (S D - d)^T (S V S)^-1 (S D - d) = (D - S d)^T V^-1 (D - S d).
   auto& order = ws.order;
-  order.clear();
-  for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
-    if (hits[static_cast<std::size_t>(i)].used && hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
-  }
-  std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
-    return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
-  });
-  const auto n = static_cast<Eigen::Index>(order.size());
-  n_used = static_cast<int>(n);
   a.setZero();
   b.setZero();
+  if (!ws.v_valid) {
+    order.clear();
+    for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
+      if (hits[static_cast<std::size_t>(i)].used && hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+      return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
+    });
+  }
+  const auto n = static_cast<Eigen::Index>(order.size());
+  n_used = static_cast<int>(n);
   if (n == 0) return 0.0;
-  const double tl = h.tan_lambda;
-  const double sec2 = 1.0 + tl * tl;
-  const double pt = h.pt(opt.bfield);
-  const double p = pt * std::sqrt(sec2);
-  const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
-  const double path_scale = std::sqrt(sec2);  // 3D path per unit transverse arc length
-  const auto hit = [&](Eigen::Index k) -> const HitState& {
+  const auto hit = [&](Eigen::Index k) -> HitState& {
     return hits[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])];
   };
-  const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
-  ws.v.setZero(n, n);
-  if (x_total > 0.0 && std::isfinite(p) && opt.radiation_length > 0.0) {
-    // Highland (PDG RPP, Passage of particles through matter, eq. 34.15).
-    const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
-    const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
-    ws.g.setZero(n, 2 * n);
-    for (Eigen::Index k = 1; k < n; ++k) {
-      const double xk = (hit(k).s - hit(k - 1).s) * path_scale;
-      const double theta2 = theta_total2 * xk / opt.radiation_length;
-      const double sphi = std::sqrt(theta2 * sec2), slam = std::sqrt(theta2);
-      const HitState& hk = hit(k);
-      for (Eigen::Index j = k + 1; j < n; ++j) {
-        const HitState& hj = hit(j);
-        const double sgn = hj.doca >= 0.0 ? 1.0 : -1.0;
-        const Vector3 d = hj.pos - hk.pos;
-        const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
-        const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
-        ws.g(j, 2 * k) = sgn * sphi * aj;
-        ws.g(j, 2 * k + 1) = sgn * slam * bj;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    if (!hit(k).ok) return kNaN;  // a DOCA failed at this point: reject the step
+  }
+  if (!ws.v_valid) {
+    const double tl = h.tan_lambda;
+    const double sec2 = 1.0 + tl * tl;
+    const double pt = h.pt(opt.bfield);
+    const double p = pt * std::sqrt(sec2);
+    const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
+    const double path_scale = std::sqrt(sec2);  // 3D path per unit transverse arc length
+    const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
+    ws.v.setZero(n, n);
+    if (x_total > 0.0 && std::isfinite(p) && opt.radiation_length > 0.0) {
+      // Highland (PDG RPP, Passage of particles through matter, eq. 34.15).
+      const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
+      const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
+      ws.g.setZero(n, 2 * n);
+      for (Eigen::Index k = 1; k < n; ++k) {
+        const double xk = (hit(k).s - hit(k - 1).s) * path_scale;
+        const double theta2 = theta_total2 * xk / opt.radiation_length;
+        const double sphi = std::sqrt(theta2 * sec2), slam = std::sqrt(theta2);
+        const HitState& hk = hit(k);
+        for (Eigen::Index j = k + 1; j < n; ++j) {
+          const HitState& hj = hit(j);
+          const Vector3 d = hj.pos - hk.pos;
+          const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
+          const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
+          ws.g(j, 2 * k) = sphi * aj;
+          ws.g(j, 2 * k + 1) = slam * bj;
+        }
       }
+      ws.v.noalias() = ws.g * ws.g.transpose();
     }
-    ws.v.noalias() = ws.g * ws.g.transpose();
+    for (Eigen::Index k = 0; k < n; ++k) ws.v(k, k) += 1.0 / hit(k).inv_var;
+    // Left/right signs are frozen together with V: with correlated residuals a sign flip of a
+    // hit at the wire would make chi2 jump; they are re-decided when V is refreshed.
+    for (Eigen::Index k = 0; k < n; ++k) {
+      HitState& hk = hit(k);
+      hk.lr = hk.doca >= 0.0 ? 1.0 : -1.0;
+    }
+    ws.llt.compute(ws.v);
+    if (ws.llt.info() != Eigen::Success) return kNaN;
+    ws.v_valid = true;
   }
   ws.jw.resize(n, 5);
   ws.rw.resize(n);
   for (Eigen::Index k = 0; k < n; ++k) {
     const HitState& hk = hit(k);
-    ws.v(k, k) += 1.0 / hk.inv_var;
-    const double sgn = hk.doca >= 0.0 ? 1.0 : -1.0;
-    ws.jw.row(k) = sgn * hk.jac.transpose();
-    ws.rw[k] = sgn * hk.doca - hk.drift;
+    ws.jw.row(k) = hk.jac.transpose();
+    ws.rw[k] = hk.doca - hk.lr * hk.drift;
   }
-  Eigen::LLT<Eigen::MatrixXd> llt(ws.v);
-  if (llt.info() != Eigen::Success) return kNaN;
-  llt.matrixL().solveInPlace(ws.jw);
-  llt.matrixL().solveInPlace(ws.rw);
+  ws.llt.matrixL().solveInPlace(ws.jw);
+  ws.llt.matrixL().solveInPlace(ws.rw);
   a.noalias() = ws.jw.transpose() * ws.jw;
   b.noalias() = -ws.jw.transpose() * ws.rw;
   return ws.rw.squaredNorm();
+}
+
+/// With multiple scattering, the per-hit variance used by the annealing and the outlier decision
+/// is sigma^2 plus the diagonal of the scattering covariance (the same model as V), so that hits
+/// displaced by scattering are not mistaken for outliers. Without it, sigma^2.
+void set_effective_variances(const Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt,
+                             std::vector<int>& order) {
+  for (auto& hs : hits) hs.inv_var_eff = hs.inv_var;
+  if (!opt.multiple_scattering) return;
+  order.clear();
+  for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
+    if (hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
+  }
+  if (order.size() < 2) return;
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+    return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
+  });
+  const auto hit = [&](std::size_t k) -> HitState& { return hits[static_cast<std::size_t>(order[k])]; };
+  const std::size_t n = order.size();
+  const double tl = h.tan_lambda, sec2 = 1.0 + tl * tl;
+  const double p = h.pt(opt.bfield) * std::sqrt(sec2);
+  const double beta = p / std::sqrt(p * p + opt.mass * opt.mass);
+  const double path_scale = std::sqrt(sec2);
+  const double x_total = (hit(n - 1).s - hit(0).s) * path_scale;
+  if (!(x_total > 0.0) || !std::isfinite(p)) return;
+  const double log_term = 1.0 + 0.038 * std::log(x_total / (opt.radiation_length * beta * beta));
+  const double theta_total2 = std::pow(0.0136 / (beta * p), 2) * log_term * log_term;
+  for (std::size_t j = 2; j < n; ++j) {
+    HitState& hj = hit(j);
+    double var = 0.0;
+    for (std::size_t k = 1; k < j; ++k) {
+      const HitState& hk = hit(k);
+      const double theta2 = theta_total2 * (hk.s - hit(k - 1).s) * path_scale / opt.radiation_length;
+      const Vector3 d = hj.pos - hk.pos;
+      const double aj = hj.normal.x() * (-d.y()) + hj.normal.y() * d.x();
+      const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
+      var += theta2 * (sec2 * aj * aj + bj * bj);
+    }
+    hj.inv_var_eff = 1.0 / (1.0 / hj.inv_var + var);
+  }
 }
 
 struct TrackFit {
@@ -190,23 +254,28 @@ struct TrackFit {
 
 double best_side_chi2(const HitState& hs) {
   const double r = std::abs(hs.doca) - hs.drift;
-  return r * r * hs.inv_var;
+  return r * r * hs.inv_var_eff;
 }
 
 /// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
 /// Leaves the hit states of the result in ws.hits.
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
-                     Workspace& ws) {
+                     Workspace& ws, bool warm_axial = false) {
   TrackFit out;
   out.cov.setConstant(kNaN);
   auto& hits = ws.hits;
   for (auto& hs : hits) {
     hs.used = true;
-    hs.s = detail::doca_start(h, hs.wire);
+    // After the circle prefit the axial hits' arc lengths are already those of (almost) this
+    // circle: a warm start for Newton, which saves the start-point trigonometry.
+    const bool axial = hs.wire.direction.x() * hs.wire.direction.x() +
+                           hs.wire.direction.y() * hs.wire.direction.y() < 1e-12;
+    if (!(warm_axial && axial && hs.ok && std::isfinite(hs.s))) hs.s = detail::doca_start(h, hs.wire);
   }
   evaluate_all(h, hits);
   int evaluations = 1;
   const double cut = opt.outlier_chi2_cut;
+  set_effective_variances(h, hits, opt, ws.order);
 
   if (opt.annealing) {
     double mean = 0.0;
@@ -229,6 +298,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       if (t <= 1.0) break;
       t = std::max(1.0, t * anneal_factor);
     }
+    set_effective_variances(h, hits, opt, ws.order);
     for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
   }
 
@@ -239,9 +309,10 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     return opt.multiple_scattering ? accumulate_scattering(hh, hits, ws, opt, a, b, n_used)
                                    : accumulate_diagonal(hits, a, b, n_used);
   };
+  ws.v_valid = false;
   double chi2 = accumulate(h);
   bool converged = false;
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 4; ++round) {
     converged = false;
     for (int it = 0; it < opt.max_iterations && std::isfinite(chi2); ++it) {
       Eigen::LLT<Matrix5> llt(a);
@@ -269,17 +340,22 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       }
       chi2 = chi2_new;
     }
-    if (!converged || !opt.annealing) break;
-    // Re-decide the kept hits at the optimum; refit only if the set changed.
+    if (!converged) break;
+    // Re-decide the kept hits at the optimum (with annealing); refit if the set changed or, with
+    // multiple scattering, once more with V evaluated at the optimum.
     bool changed = false;
-    for (auto& hs : hits) {
-      const bool keep = hs.ok && best_side_chi2(hs) < cut;
-      changed |= keep != hs.used;
-      hs.used = keep;
+    if (opt.annealing) {
+      for (auto& hs : hits) {
+        const bool keep = hs.ok && best_side_chi2(hs) < cut;
+        changed |= keep != hs.used;
+        hs.used = keep;
+      }
     }
-    if (!changed) break;
+    const bool refresh_v = opt.multiple_scattering && round < 2;
+    if (!changed && !refresh_v) break;
     evaluate_all(h, hits);
     ++evaluations;
+    ws.v_valid = false;
     chi2 = accumulate(h);
   }
   out.helix = h;
@@ -300,6 +376,61 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
 double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
   if (!fit.converged) return std::numeric_limits<double>::infinity();
   return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
+}
+
+/// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
+/// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
+void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt) {
+  const double cut = opt.outlier_chi2_cut;
+  std::vector<HitState*> ax;
+  for (auto& hs : hits) {
+    if (std::hypot(hs.wire.direction.x(), hs.wire.direction.y()) < 1e-6) ax.push_back(&hs);
+  }
+  if (ax.size() < 5) return;
+  const auto eval = [&]() {
+    const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
+    for (auto* hs : ax) evaluate(h, c0, s0, *hs);
+  };
+  for (auto* hs : ax) hs->s = detail::doca_start(h, hs->wire);
+  eval();
+  double mean = 0.0;
+  int m = 0;
+  for (auto* hs : ax) {
+    if (!hs->ok) continue;
+    mean += best_side_chi2(*hs);
+    ++m;
+  }
+  if (m < 5) return;
+  double t = std::clamp(mean / m * opt.start_temperature_factor, 1.0, opt.max_temperature);
+  for (int k = 0; k < 40; ++k) {
+    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d b = Eigen::Vector3d::Zero();
+    const double ec = std::exp(-0.5 * cut / t);
+    for (auto* hs : ax) {
+      if (!hs->ok) continue;
+      const double kk = 0.5 * hs->inv_var_eff / t;
+      const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
+      const double ep = std::exp(-kk * rp * rp), em = std::exp(-kk * rm * rm);
+      const double sum = ep + em;
+      if (!(sum > 0.0)) continue;
+      const double w = sum / (sum + ec) * hs->inv_var_eff;
+      const double mval = hs->drift * (ep - em) / sum;
+      const Eigen::Vector3d j = hs->jac.head<3>();
+      a.noalias() += w * j * j.transpose();
+      b.noalias() += (w * (mval - hs->doca)) * j;
+    }
+    a.diagonal() *= 1.0 + 1e-9;
+    Eigen::LLT<Eigen::Matrix3d> llt(a);
+    if (llt.info() != Eigen::Success) return;
+    const Eigen::Vector3d dp = llt.solve(b);
+    if (!dp.allFinite()) return;
+    h.d0 += dp[0];
+    h.phi0 += dp[1];
+    h.omega += dp[2];
+    eval();
+    if (t <= 1.0 && dp.dot(b) < 1e-2) break;
+    t = std::max(1.0, t * opt.anneal_factor);
+  }
 }
 
 /// z0 and tanLambda of the line z(s) through the most stereo drift-circle candidates (a small
@@ -332,8 +463,17 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.wire.direction = Vector3(in.wire_dir[3 * r], in.wire_dir[3 * r + 1], in.wire_dir[3 * r + 2]);
     hs.drift = in.drift[r];
     hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
+    hs.inv_var_eff = hs.inv_var;
+    hs.ok = false;
+    hs.s = kNaN;
   }
-  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws);
+  if (!seed && opt.annealing) {
+    // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
+    // hits with it (the wire-position circle is too coarse for the stereo z).
+    prefit_circle(h, hits, opt);
+    seed_z(in, begin, end, &h);
+  }
+  TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
   int evaluations = best.iterations;
   if (!opt.annealing || opt.max_retries <= 0) return best;
   double best_objective = robust_objective(best, n, opt.outlier_chi2_cut);
@@ -482,6 +622,16 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
   double s_sum = 0.0;
   for (std::size_t r = begin; r < end; ++r) s_sum += h.arc_length_to(in.wire_point[3 * r], in.wire_point[3 * r + 1]);
   if (s_sum < 0.0) h = Helix(-h.d0, wrap_angle(h.phi0 + 3.141592653589793), -h.omega, 0.0, 0.0);
+  *out = h;
+  seed_z(in, begin, end, out);
+  return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
+}
+
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+  Helix h = *out;
+  const auto axial = [&](std::size_t r) {
+    return std::hypot(in.wire_dir[3 * r], in.wire_dir[3 * r + 1]) < 1e-6;
+  };
   // z from the stereo wires. A stereo wire's xy position moves with z; where its xy line meets
   // the circle gives z for a hit on the wire. It is solved on the implicit circle
   // G(q) = omega/2 |q - P|^2 - (q - P) . e = 0 (e = (sin phi0, -cos phi0)), regular for
@@ -552,7 +702,6 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
     line_fit(zs);
   }
   *out = h;
-  return std::isfinite(h.d0) && std::isfinite(h.phi0) && std::isfinite(h.omega);
 }
 
 void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, const double* seed,
@@ -562,7 +711,8 @@ void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, c
     for (std::size_t t = first; t < last; ++t) {
       const std::size_t begin = tracks.begin(t), end = tracks.end(t);
       const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws);
-      const HelixParams p = fit.helix.params();
+      HelixParams p = fit.helix.params();
+      if (std::isfinite(p[1])) p[1] = wrap_angle(p[1]);
       for (int k = 0; k < 5; ++k) out.params[5 * t + static_cast<std::size_t>(k)] = p[k];
       for (int r = 0; r < 5; ++r)
         for (int c = 0; c < 5; ++c) out.cov[25 * t + static_cast<std::size_t>(5 * r + c)] = fit.cov(r, c);

@@ -231,17 +231,22 @@ class EventFinder {
     }
   }
 
-  bool free_hit(int i) const { return owner_[static_cast<std::size_t>(i)] < 0; }
+  bool free_hit(int i) const { return owner_[static_cast<std::size_t>(i)] == -1; }
 
   /// Free axial hits within assign_distance of the circle, on the outgoing arm (arm = 1) or the
   /// other half-turn (arm = 2).
-  void collect_axial(const Circle& c, int arm, std::vector<int>& out) const {
+  void collect_axial(const Circle& c, int arm, std::vector<int>& out, double distance = -1.0) const {
     out.clear();
+    if (distance < 0.0) distance = opt_.assign_distance;
     const double half = kPi * c.r;
     for (int i : axial_) {
       if (!free_hit(i)) continue;
       const Hit& h = hits_[static_cast<std::size_t>(i)];
-      if (std::abs(c.residual(h.x, h.y, h.drift)) > opt_.assign_distance) continue;
+      if (std::abs(c.residual(h.x, h.y, h.drift)) > distance) continue;
+      if (arm == 0) {
+        out.push_back(i);
+        continue;
+      }
       const double s = c.arc_length(h.x, h.y);
       const bool outgoing = s <= half;
       if ((arm == 1) == outgoing) out.push_back(i);
@@ -295,7 +300,13 @@ class EventFinder {
     cand.circle = c;
     if (!find_stereo(cand)) return false;
     if (!in_time(cand)) return false;
-    if (std::hypot(c.cx, c.cy) + c.r < r_close_) collect_axial(c, 2, cand.other_arm);
+    if (std::hypot(c.cx, c.cy) + c.r < r_close_) {
+      // a curler: its other arm and later turns (displaced by scattering and energy loss) join
+      // the track unfitted, so that they neither seed new candidates nor cost more searches
+      for (int i : cand.axial) owner_[static_cast<std::size_t>(i)] = -2;  // not free meanwhile
+      collect_axial(c, 0, cand.other_arm, opt_.curler_distance);
+      for (int i : cand.axial) owner_[static_cast<std::size_t>(i)] = -1;
+    }
     make_seed(cand);
     return true;
   }

@@ -212,33 +212,38 @@ def train(
     x = torch.from_numpy(prepare(background_adc, settings.variant))
     if len(x) < 2:
         raise ValueError(f"need at least 2 background clusters to train, got {len(x)}")
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
-    np.random.seed(settings.seed % 2**32)  # noqa: NPY002 (seeding any legacy user code)
-    with _threads(settings.threads):
-        torch.manual_seed(settings.seed)
-        gen = torch.Generator().manual_seed(settings.seed)
-        net = _build(settings)
-        opt = torch.optim.Adam(net.parameters(), lr=settings.learning_rate)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=settings.epochs)
-        history = []
-        start = time.perf_counter()
-        net.train()
-        for epoch in range(settings.epochs):
-            perm = torch.randperm(len(x), generator=gen)
-            total = 0.0
-            for s in range(0, len(x), settings.batch_size):
-                xb = x[perm[s : s + settings.batch_size]]
-                loss = ((net(xb) - xb) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(xb)
-            sched.step()
-            history.append(total / len(x))
-            if verbose:
-                tag = f"[{settings.variant}] epoch {epoch + 1}/{settings.epochs}"
-                print(f"  {tag}: loss {history[-1]:.3e}")
-        elapsed = time.perf_counter() - start
+    try:
+        # NumPy randomness (the simulation) uses explicit seeded Generators; torch's global
+        # generator (weight initialisation) is seeded inside a fork so the caller's is untouched.
+        with _threads(settings.threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(settings.seed)
+            gen = torch.Generator().manual_seed(settings.seed)
+            net = _build(settings)
+            opt = torch.optim.Adam(net.parameters(), lr=settings.learning_rate)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=settings.epochs)
+            history = []
+            start = time.perf_counter()
+            net.train()
+            for epoch in range(settings.epochs):
+                perm = torch.randperm(len(x), generator=gen)
+                total = 0.0
+                for s in range(0, len(x), settings.batch_size):
+                    xb = x[perm[s : s + settings.batch_size]]
+                    loss = ((net(xb) - xb) ** 2).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    total += loss.item() * len(xb)
+                sched.step()
+                history.append(total / len(x))
+                if verbose:
+                    tag = f"[{settings.variant}] epoch {epoch + 1}/{settings.epochs}"
+                    print(f"  {tag}: loss {history[-1]:.3e}")
+            elapsed = time.perf_counter() - start
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
     model = AnomalyModel(settings, net, history=history, train_seconds=elapsed)
     model.set_threshold(background_adc if validation_adc is None else validation_adc)
     return model

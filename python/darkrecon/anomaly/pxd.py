@@ -11,15 +11,18 @@ cover the 17-150 deg acceptance; both are approximations of the real layout.
 
 Response model (choices of this fast simulation, stated so that they can be changed):
 - ionisation along the (locally straight) path, Landau-fluctuated in 16 segments with the
-  Landau-Vavilov-Bichsel most probable loss of each segment (sum of Landau variables is again
+  Landau-Vavilov-Bichsel most probable loss of each segment (a sum of Landau variables is again
   Landau with the summed xi, so the whole crossing has the PDG most probable value);
-- 3.65 eV per electron-hole pair; the charge of each point diffuses with a Gaussian of
-  sigma^2 = 2 (kT/q) w d / V_eff (uniform drift field over d = 75 um, w = distance to the
-  collecting front side, V_eff = 20 V, T = 300 K: sigma = 3.8 um at the back side);
-- 1 ADC unit = 100 electrons, Gaussian pixel noise of 1.0 ADC (100 e-, the order of the DEPFET
-  noise quoted in the TDR), a zero-suppression threshold of 5 ADC and 8-bit saturation at
-  255 ADC; the matrix is 9x9 pixels centred on the seed (maximum) pixel, index [i, j] = (r-phi
-  column i, z row j), with (4, 4) the seed.
+- 3.65 eV per electron-hole pair; the charge of each point spreads laterally with a Gaussian of
+  sigma^2 = s_drift^2 + 2 (kT/q) w d / V_eff: s_drift = 4.2 um is the lateral drift spread of
+  the basf2 PXD digitiser (pxd/modules/pxdSimulation, PXDDigitizerModule: its pol3 sigma_u,v
+  parametrisation is 4.1-4.2 um over the thickness), the second term thermal diffusion in a
+  uniform drift field over d = 75 um (w = distance to the collecting front side, V_eff = 20 V,
+  T = 300 K: 3.8 um at the back side);
+- readout as the basf2 PXD digitiser defaults: 1 ADU = ADCUnit / Gq = 130 nA / 0.6 nA/e- =
+  217 electrons, electronic noise 150 e- ENC (0.69 ADU), zero-suppression threshold 4 ADU
+  ("ChargeThreshold", nominal 4 ADU); 8-bit saturation at 255 ADU; the matrix is 9x9 pixels
+  centred on the seed (maximum) pixel, index [i, j] = (r-phi column i, z row j), (4, 4) = seed.
 """
 
 from __future__ import annotations
@@ -91,10 +94,11 @@ class PXDResponse:
     """Sensor and readout settings of the simulation (see the module docstring)."""
 
     thickness_um: float = 75.0
-    electrons_per_adc: float = 100.0
-    noise_adc: float = 1.0
-    threshold_adc: float = 5.0
+    electrons_per_adc: float = 130.0 / 0.6  # basf2 PXDDigitizer ADCUnit / Gq
+    noise_adc: float = 150.0 / (130.0 / 0.6)  # 150 e- ENC
+    threshold_adc: float = 4.0
     saturation_adc: float = 255.0
+    drift_sigma_um: float = 4.2
     bias_eff_volt: float = 20.0
     temperature_k: float = 300.0
     delta_cap_kev: float = 100.0  # restricted-loss cap per Landau segment
@@ -102,7 +106,9 @@ class PXDResponse:
     def diffusion_sigma_um(self, depth_um: np.ndarray) -> np.ndarray:
         kt_q = 8.617333e-5 * self.temperature_k  # V
         w = np.clip(depth_um, 0.0, self.thickness_um)
-        return np.sqrt(2.0 * kt_q * w * self.thickness_um / self.bias_eff_volt) + 0.05
+        return np.sqrt(
+            self.drift_sigma_um**2 + 2.0 * kt_q * w * self.thickness_um / self.bias_eff_volt
+        )
 
 
 DEFAULT_RESPONSE = PXDResponse()
@@ -214,19 +220,24 @@ def collect(
 
 
 def digitize(grid_e: np.ndarray, rng: np.random.Generator, response: PXDResponse) -> np.ndarray:
-    """Seed (max) pixel, 9x9 cut-out, noise, threshold, zero suppression and saturation [ADC]."""
+    """Noise, threshold, zero suppression and saturation of the whole window, then the 9x9
+    cut-out centred on the seed (maximum digitised) pixel [ADC]."""
     n = len(grid_e)
-    flat_seed = grid_e.reshape(n, -1).argmax(axis=1)
+    adc = grid_e / response.electrons_per_adc + response.noise_adc * rng.standard_normal(
+        grid_e.shape
+    )
+    adc = np.rint(adc)
+    adc[adc < response.threshold_adc] = 0.0
+    adc = np.minimum(adc, response.saturation_adc)
+    # seed: the maximum digitised pixel; among saturated or equal pixels the one with most charge
+    key = adc * 1e9 + np.minimum(grid_e, 1e8)
+    flat_seed = key.reshape(n, -1).argmax(axis=1)
     su, sv = np.divmod(flat_seed, _GRID)
-    padded = np.pad(grid_e, ((0, 0), (_HALF, _HALF), (_HALF, _HALF)))
+    padded = np.pad(adc, ((0, 0), (_HALF, _HALF), (_HALF, _HALF)))
     off = np.arange(MATRIX)
     rows = (su[:, None] + off[None, :])[:, :, None]
     cols = (sv[:, None] + off[None, :])[:, None, :]
-    mat = padded[np.arange(n)[:, None, None], rows, cols]
-    adc = mat / response.electrons_per_adc + response.noise_adc * rng.standard_normal(mat.shape)
-    adc = np.rint(adc)
-    adc[adc < response.threshold_adc] = 0.0
-    return np.minimum(adc, response.saturation_adc).astype(np.float32)
+    return padded[np.arange(n)[:, None, None], rows, cols].astype(np.float32)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,3 +1,3 @@
 """Subcommands of the ``darkrecon`` CLI; importing this package registers them."""
 
-from darkrecon.commands import generate, info, run  # noqa: F401
+from darkrecon.commands import anomaly, generate, info, limits, run, validate_simulation  # noqa: F401

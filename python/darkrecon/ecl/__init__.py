@@ -1,5 +1,5 @@
 """Belle II electromagnetic calorimeter: geometry (crystals, neighbour maps, parts and gaps)
-and reconstruction (cluster finding).
+and reconstruction (cluster finding, track-cluster matching).
 
 ``Geometry.belle2()`` builds the 8736-crystal ECL from the basf2 ring table
 (``darkrecon/data/ecl_theta_rings.csv``); :func:`find_clusters` clusters batches of digits.
@@ -8,6 +8,7 @@ Lengths in cm, angles in rad, energies in GeV.
 
 from darkrecon.ecl.clustering import Clusters, default_options, find_clusters
 from darkrecon.ecl.geometry import BACKWARD, BARREL, FORWARD, POLAR_REGIONS_DEG, Geometry
+from darkrecon.ecl.matching import Match, extrapolate_to_ecl, helix_from_momentum, match_tracks
 
 __all__ = [
     "BACKWARD",
@@ -16,6 +17,10 @@ __all__ = [
     "POLAR_REGIONS_DEG",
     "Clusters",
     "Geometry",
+    "Match",
     "default_options",
+    "extrapolate_to_ecl",
     "find_clusters",
+    "helix_from_momentum",
+    "match_tracks",
 ]

@@ -59,7 +59,8 @@ def shower_digits(
     noise : Gaussian electronic noise per crystal with a deposit [GeV].
     background_digits : mean number of beam-background digits per event (Poisson), at random
         crystals with exponential energies of mean ``background_mean`` [GeV] and random times
-        in [-500, 500] ns (photon digits have times N(0, 1 ns)).
+        in [-500, 500] ns (photon digits: the light travel time from the IP, smeared by
+        1 ns (+) 0.1 ns GeV / E).
 
     Returns
     -------
@@ -121,8 +122,13 @@ def shower_digits(
     particle = part[order][last] if inv.shape[0] else np.zeros(0, np.int64)
     is_bkg = particle < 0
     e_sum = e_sum + noise * rng.standard_normal(uniq.shape[0]) * ~is_bkg
-    time = np.where(is_bkg, rng.uniform(-500.0, 500.0, uniq.shape[0]), rng.normal(0.0, 1.0, uniq.shape[0]))
     keep = e_sum > 0.0
+    # Signal digits: light travel time from the IP plus sigma_t = 1 ns (+) 0.1 ns GeV / E.
+    cell_of = (uniq % (g.n_cells + 1)).astype(np.int64)
+    t_flight = np.linalg.norm(g.front_center(np.maximum(cell_of, 1)), axis=1) / 29.9792458
+    sig_t = np.hypot(1.0, 0.1 / np.maximum(np.abs(e_sum), 1e-4))
+    time = np.where(is_bkg, rng.uniform(-500.0, 500.0, uniq.shape[0]),
+                    t_flight + sig_t * rng.standard_normal(uniq.shape[0]))
     uniq, e_sum, time, particle = uniq[keep], e_sum[keep], time[keep], particle[keep]
     d_ev = uniq // (g.n_cells + 1)
     offsets = np.searchsorted(d_ev, np.arange(n_events + 1)).astype(np.int64)

@@ -12,11 +12,19 @@ the cross section within the generation cuts.
 
 from __future__ import annotations
 
+# the process modules register themselves (and are reachable as dr.generators.zprime, ...)
+from darkrecon.generators import cosmics, dark, qed, tau, twophoton, zprime
 from darkrecon.generators.registry import Parameter, Process, cross_section, generate, processes
 from darkrecon.generators.sample import PARTICLE_FIELDS, SCHEMA_VERSION, Sample
 from darkrecon.io import SchemaError
 
 __all__ = [
+    "cosmics",
+    "dark",
+    "qed",
+    "tau",
+    "twophoton",
+    "zprime",
     "PARTICLE_FIELDS",
     "SCHEMA_VERSION",
     "Parameter",

@@ -216,11 +216,15 @@ class EventBuilder:
     The primary vertex is the origin at t = 0.
     """
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, *, lab_frame: bool = False):
         self.n = n
+        self.lab_frame = lab_frame  # four-momenta given in the lab already (no CMS -> lab)
         self.slots: list[dict] = []
 
-    def add(self, pdg, p4: np.ndarray, *, mother=-1, status=1, mask=None, ctau=0.0) -> int:
+    def add(self, pdg, p4: np.ndarray, *, mother=-1, status=1, mask=None, ctau=0.0,
+            vertex=None, t=None) -> int:
+        """Add a slot; ``vertex`` (n, 3) cm and ``t`` (n,) ns set the production point of a
+        primary (mother -1) slot (default the origin at t = 0)."""
         n = self.n
         p4 = np.asarray(p4, dtype=np.float64)
         if p4.shape != (n, 4):
@@ -238,6 +242,8 @@ class EventBuilder:
                 if mask is None
                 else np.broadcast_to(np.asarray(mask, dtype=bool), (n,)),
                 ctau=np.broadcast_to(np.asarray(ctau, dtype=np.float64), (n,)),
+                vertex=None if vertex is None else np.broadcast_to(np.asarray(vertex, np.float64), (n, 3)),
+                t=None if t is None else np.broadcast_to(np.asarray(t, np.float64), (n,)),
             )
         )
         return len(self.slots) - 1
@@ -248,22 +254,25 @@ class EventBuilder:
         n, k = self.n, len(self.slots)
         idx = np.arange(n)
         p_cms = np.stack([s["p4"] for s in self.slots], axis=1)
-        p = frame.to_lab(p_cms)
+        p = p_cms if self.lab_frame else frame.to_lab(p_cms)
         mask = np.stack([s["mask"] for s in self.slots], axis=1)
         mother = np.stack([s["mother"] for s in self.slots], axis=1)
         # vertices and times, slot by slot (mothers come first); all at the origin when
         # nothing has a decay length
         vtx = np.zeros((n, k, 3))
         t0 = np.zeros((n, k))
-        if any(np.any(s["ctau"] > 0) for s in self.slots):
+        custom = any(s["vertex"] is not None or s["t"] is not None for s in self.slots)
+        if custom or any(np.any(s["ctau"] > 0) for s in self.slots):
             end = np.zeros((n, k, 3))
             t_end = np.zeros((n, k))
             for j, s in enumerate(self.slots):
                 m = s["mother"]
                 has = m >= 0
                 mj = np.where(has, m, 0)
-                vtx[:, j] = np.where(has[:, None], end[idx, mj], 0.0)
-                t0[:, j] = np.where(has, t_end[idx, mj], 0.0)
+                own_v = 0.0 if s["vertex"] is None else s["vertex"]
+                own_t = 0.0 if s["t"] is None else s["t"]
+                vtx[:, j] = np.where(has[:, None], end[idx, mj], own_v)
+                t0[:, j] = np.where(has, t_end[idx, mj], own_t)
                 ctau = s["ctau"]
                 end[:, j] = vtx[:, j]
                 t_end[:, j] = t0[:, j]

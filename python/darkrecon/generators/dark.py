@@ -3,7 +3,7 @@
 
 Cross sections, widths and angular distributions come from :mod:`darkrecon.physics.alp` and
 :mod:`darkrecon.physics.dark_photon` (formulae and references there); this module only samples
-the kinematics:
+the kinematics (tree level, no ISR):
 
 - ALP: photon polar angle from 1 + cos^2(theta) in the CMS (within ``theta_min..theta_max``,
   the cross section scaled by the accepted fraction), a -> gamma gamma isotropic in the a rest
@@ -48,7 +48,7 @@ def _alp_xs(beam, mass, g_agg, theta_min, theta_max):
 def _alp_gen(n, beam, rng, frame, mass, g_agg, theta_min, theta_max):
     from darkrecon.physics import alp
 
-    _check_mass("alp_gammagamma", mass, float(np.max(frame.sqrt_s, initial=0.0)))
+    _check_mass("alp_gammagamma", mass, float(np.min(frame.sqrt_s, initial=beam.sqrt_s)))
     lo, hi, _ = _alp_range(theta_min, theta_max)
 
     def propose(m):
@@ -96,7 +96,7 @@ def _ap_xs(beam, mass, epsilon, cos_theta_max):
 
 
 def _ap_gen(n, beam, rng, frame, mass, epsilon, cos_theta_max):
-    _check_mass("dark_photon_invisible", mass, float(np.max(frame.sqrt_s, initial=0.0)))
+    _check_mass("dark_photon_invisible", mass, float(np.min(frame.sqrt_s, initial=beam.sqrt_s)))
     x = mass * mass / beam.sqrt_s**2
     a = math.atanh(cos_theta_max)
     # d sigma / d cos ~ [(1 + c^2)(1 + x^2) / (1 - c^2) + 2 x]; proposal 1 / (1 - c^2), ratio

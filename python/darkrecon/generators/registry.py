@@ -57,6 +57,7 @@ class Generated:
     weight: np.ndarray | None = None  # None: unweighted, each event sigma / n
     cross_section: float | None = None  # set when the generation itself estimates sigma
     cross_section_error: float | None = None
+    initial: np.ndarray | None = None  # (n, 4) initial state when it is not the beams
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def get(name: str) -> Process:
 
 def _load() -> None:
     # importing the process modules registers them
-    from darkrecon.generators import dark, qed, twophoton, zprime  # noqa: F401
+    from darkrecon.generators import cosmics, dark, qed, twophoton, zprime  # noqa: F401
 
 
 def processes() -> list[dict[str, Any]]:
@@ -185,7 +186,7 @@ def generate(
     rng = np.random.default_rng(int(seed))
     frame = CollisionFrame(beam, n, rng, energy_spread)
     out = proc.generate(n, beam, rng, frame, **values)
-    if out.cross_section is None:
+    if out.cross_section is None or n == 0:
         sigma, sigma_err = proc.cross_section(beam, **values)
     else:
         sigma, sigma_err = out.cross_section, out.cross_section_error
@@ -195,7 +196,7 @@ def generate(
         cols,
         offsets,
         weight=weight,
-        initial=frame.initial,
+        initial=frame.initial if out.initial is None else out.initial,
         cross_section=float(sigma),
         cross_section_error=float(sigma_err),
         process=proc.name,

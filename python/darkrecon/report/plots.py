@@ -31,7 +31,7 @@ def _label(ax, mplhep, luminosity_fb: float | None, text: str = "darkrecon fast 
     ax.text(0.02, 1.01, r"$\mathbf{Belle\ II}$-like " + text, transform=ax.transAxes, fontsize=13,
             ha="left", va="bottom")
     if lumi:
-        ax.text(0.98, 1.01, lumi + r" ($\sqrt{s}$ = 10.58 GeV)", transform=ax.transAxes,
+        ax.text(0.98, 1.01, lumi, transform=ax.transAxes,
                 fontsize=13, ha="right", va="bottom")
 
 
@@ -133,6 +133,8 @@ def efficiency_and_resolution(path: str | Path, mass: Sequence[float], efficienc
 def _save(fig, plt, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90, bbox_inches="tight")
+    # A fixed layout: bbox_inches="tight" would lay the figure out (and draw it) twice.
+    fig.subplots_adjust(left=0.15, right=0.96, bottom=0.13, top=0.92)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
     return path

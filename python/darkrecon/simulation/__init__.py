@@ -1,7 +1,8 @@
 """Fast simulation of the Belle II detector response (C++ core).
 
 ``dr.simulate(events, seed=1)`` turns generated particles into CDC hits, ECL digits and KLM
-hits with truth links; see :func:`simulate`.
+hits with truth links; see :func:`simulate`. :func:`read_lhe` and :func:`read_hepmc` turn
+Les Houches and HepMC3 files into generated samples.
 """
 
 from darkrecon.simulation.fastsim import (
@@ -10,5 +11,13 @@ from darkrecon.simulation.fastsim import (
     SimulatedEvents,
     simulate,
 )
+from darkrecon.simulation.inputs import read_hepmc, read_lhe
 
-__all__ = ["DEFAULT_INVISIBLE_PDG", "Background", "SimulatedEvents", "simulate"]
+__all__ = [
+    "DEFAULT_INVISIBLE_PDG",
+    "Background",
+    "SimulatedEvents",
+    "read_hepmc",
+    "read_lhe",
+    "simulate",
+]

@@ -22,9 +22,10 @@ from darkrecon.ecl import Geometry as ECLGeometry
 
 __all__ = ["DEFAULT_INVISIBLE_PDG", "Background", "SimulatedEvents", "simulate"]
 
-#: PDG codes (besides neutrinos, always invisible) that leave no signal: Pythia's dark-matter
+#: PDG codes (besides neutrinos, always invisible) that leave no signal: the invisible dark
+#: photon of the generators (4900022, Pythia's hidden-valley gamma_v), Pythia's dark-matter
 #: codes 51-53, the lightest neutralino and the gravitino.
-DEFAULT_INVISIBLE_PDG = (51, 52, 53, 1000022, 1000039)
+DEFAULT_INVISIBLE_PDG = (4900022, 51, 52, 53, 1000022, 1000039)
 
 _PARTICLE_FIELDS = ("pdg", "E", "px", "py", "pz", "vx", "vy", "vz", "t", "status")
 
@@ -227,7 +228,8 @@ def simulate(
         Threads (0 = all cores); the output does not depend on it.
     **options
         Detector and physics settings of the core, e.g. ``cdc_resolution`` (cm, 0.013),
-        ``cdc_efficiency`` (0.98), ``max_arc_length`` (cm, 600), ``ecl_noise`` (GeV, 4e-4),
+        ``cdc_efficiency`` (0.98), ``max_arc_length`` (cm, 600) and ``max_turns`` (2) for
+        curlers, ``ecl_noise`` (GeV, 4e-4),
         ``ecl_threshold`` (GeV, 5e-4), ``ecl_stochastic`` (0.016), ``ecl_constant`` (0.012),
         ``klm_efficiency`` (0.95), ``bfield`` (T, 1.5), and the switches
         ``multiple_scattering``, ``energy_loss``, ``conversions``, ``bremsstrahlung``,

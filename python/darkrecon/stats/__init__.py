@@ -16,6 +16,9 @@ except ImportError as err:  # pragma: no cover
     raise ImportError(
         "darkrecon.stats needs scipy: pip install 'darkrecon[stats]'") from err
 
+from darkrecon.stats import binned
+from darkrecon.stats.binned import BinnedLimit, to_workspace, write_workspace
+from darkrecon.stats.binned import upper_limit as binned_upper_limit
 from darkrecon.stats.counting import (
     METHODS,
     asymptotic_cls,
@@ -26,15 +29,25 @@ from darkrecon.stats.counting import (
     upper_limit,
 )
 from darkrecon.stats.expected import ExpectedLimits, expected_limits
+from darkrecon.stats.scan import ScanResult, effective_trials, mass_points, scan
 
 __all__ = [
     "METHODS",
+    "BinnedLimit",
     "ExpectedLimits",
+    "ScanResult",
     "asymptotic_cls",
+    "binned",
+    "binned_upper_limit",
     "cls",
+    "effective_trials",
     "expected_limits",
     "fc_interval",
+    "mass_points",
     "p_value",
+    "scan",
     "significance",
+    "to_workspace",
     "upper_limit",
+    "write_workspace",
 ]

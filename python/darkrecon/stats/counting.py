@@ -121,16 +121,16 @@ def _solve_decreasing(fn, target, start_hi):
         with np.errstate(divide="ignore", invalid="ignore"):
             g = np.log(v) - log_t
             step = g * v / dv  # g / (d log v / ds)
+        conv = np.abs(g) <= 1e-13
+        if np.all(conv):
+            break
         above = g > 0
         lo = np.where(above, s, lo)
         hi = np.where(above, hi, s)
         new = s - step
-        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
+        bad = ~np.isfinite(new) | (new < lo) | (new > hi)
         new = np.where(bad, 0.5 * (lo + hi), new)
-        done = (np.abs(new - s) <= 1e-12 * (1.0 + s)) | (hi - lo <= 1e-12 * (1.0 + hi))
-        s = new
-        if np.all(done):
-            break
+        s = np.where(conv | (hi - lo <= 1e-14 * (1.0 + hi)), s, new)
     return s
 
 
@@ -155,7 +155,16 @@ def cls(s, n_obs, bkg, bkg_unc=0.0, prior: str = "gauss"):
 
 
 def _limit_cls(n, b, u, cl, prior):
-    nodes, w = background_prior_nodes(b, u, prior)
+    known = u <= 0
+    if np.all(known):  # one node per point
+        nodes, w = b[:, None], np.ones(1)
+    elif np.any(known):
+        out = np.empty_like(b)
+        out[known] = _limit_cls(n[known], b[known], u[known], cl, prior)
+        out[~known] = _limit_cls(n[~known], b[~known], u[~known], cl, prior)
+        return out
+    else:
+        nodes, w = background_prior_nodes(b, u, prior)
     t0, _ = _tail(n, np.zeros_like(b), nodes, w)
     target = (1.0 - cl) * t0
     start = np.maximum(n - b, 0.0) + 5.0 * np.sqrt(n + 1.0) + 5.0
@@ -279,16 +288,19 @@ def _fc_accept(mu, b, cl):
 def _fc_raw(n0, b, cl):
     """Raw FC intervals (lower, upper) for the counts ``n0`` (1-D) at one known background ``b``.
 
-    The belt is scanned on a grid and each edge refined by bisection between the last accepted
-    and the first rejected grid point (the accepted set need not be connected: its hull is taken).
+    The belt is scanned on a coarse grid, then on a fine grid (step 0.005 for small counts)
+    around each edge, and each edge is refined by bisection between the last accepted and the
+    first rejected fine point. The accepted set need not be connected (islands ~0.01 wide appear
+    just above the upper edge when n0 < b): its hull is taken, as in Feldman & Cousins.
     """
     n0 = np.asarray(n0, dtype=np.float64)
     nmax, nmin = float(n0.max()), float(n0.min())
-    step = 0.01 * max(1.0, np.sqrt(nmax + b + 1.0) / 4.0)
+    scale = max(1.0, np.sqrt(nmax + b + 1.0) / 4.0)
+    coarse, fine_step, margin = 0.05 * scale, 0.005 * scale, 0.5 * scale
     mu_lo = max(0.0, nmin - b - 9.0 * np.sqrt(nmin + b + 1.0) - 5.0)
-    mu_lo = np.floor(mu_lo / step) * step
+    mu_lo = np.floor(mu_lo / coarse) * coarse
     mu_hi = max(nmax - b, 0.0) + 7.0 * np.sqrt(nmax + 1.0) + 6.0
-    grid = np.arange(mu_lo, mu_hi + step, step)
+    grid = np.arange(mu_lo, mu_hi + coarse, coarse)
     n1, n2 = _fc_accept(grid, b, cl)
     ok = (n1[None, :] <= n0[:, None]) & (n2[None, :] >= n0[:, None])
     if np.any(ok[:, -1]) or (mu_lo > 0 and np.any(ok[:, 0])):  # pragma: no cover
@@ -296,25 +308,49 @@ def _fc_raw(n0, b, cl):
     has = ok.any(axis=1)
     i_up = np.where(has, ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1), 0)
     i_lo = np.where(has, np.argmax(ok, axis=1), 0)
+    # Fine brackets [accepted, rejected] of each edge.
+    up_a, up_r = np.zeros(n0.size), np.zeros(n0.size)
+    lo_r, lo_a = np.zeros(n0.size), np.zeros(n0.size)
+    at_zero = np.zeros(n0.size, dtype=bool)
+    for i, k in enumerate(n0):
+        if not has[i]:
+            continue
+        fine = grid[i_up[i]] + np.arange(0.0, coarse + margin, fine_step)
+        a1, a2 = _fc_accept(fine, b, cl)
+        acc = (a1 <= k) & (a2 >= k)
+        j = np.where(acc)[0][-1]
+        if j == fine.size - 1:  # pragma: no cover
+            raise RuntimeError("Feldman-Cousins upper-edge window too short")
+        up_a[i], up_r[i] = fine[j], fine[j + 1]
+        if i_lo[i] == 0 and grid[0] == 0.0:
+            at_zero[i] = True
+            continue
+        fine = np.maximum(grid[i_lo[i]] - coarse - np.arange(0.0, coarse + margin, fine_step), 0.0)
+        a1, a2 = _fc_accept(fine, b, cl)
+        acc = (a1 <= k) & (a2 >= k)
+        j = np.where(~acc)[0]
+        if j.size == 0:  # accepted down to zero
+            at_zero[i] = True
+            continue
+        j = j[0]
+        lo_r[i], lo_a[i] = fine[j], fine[j - 1] if j > 0 else grid[i_lo[i]]
 
     def accepted(mu):
         a1, a2 = _fc_accept(mu, b, cl)
         return (a1 <= n0) & (a2 >= n0)
 
-    # Upper edge: between grid[i_up] (accepted) and grid[i_up + 1] (rejected).
-    lo, hi = grid[i_up].copy(), grid[np.minimum(i_up + 1, grid.size - 1)].copy()
+    lo, hi = up_a, up_r
     for _ in range(30):
         mid = 0.5 * (lo + hi)
         a = accepted(mid)
         lo, hi = np.where(a, mid, lo), np.where(a, hi, mid)
     upper = lo
-    # Lower edge: between grid[i_lo - 1] (rejected) and grid[i_lo] (accepted); 0 if i_lo == 0.
-    lo2, hi2 = grid[np.maximum(i_lo - 1, 0)].copy(), grid[i_lo].copy()
+    lo2, hi2 = lo_r, lo_a
     for _ in range(30):
         mid = 0.5 * (lo2 + hi2)
         a = accepted(mid)
         lo2, hi2 = np.where(a, lo2, mid), np.where(a, mid, hi2)
-    lower = np.where(i_lo == 0, grid[0], hi2)
+    lower = np.where(at_zero, 0.0, hi2)
     return np.where(has, lower, np.nan), np.where(has, upper, np.nan)
 
 

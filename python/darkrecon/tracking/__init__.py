@@ -15,15 +15,29 @@ from darkrecon.tracking.fit import (
     helix_from_state,
     seed_helices,
 )
+from darkrecon.tracking.helix import (
+    Extrapolation,
+    extrapolate_to_cylinder,
+    extrapolate_to_ecl,
+    extrapolate_to_z,
+    helix_direction,
+    helix_position,
+)
 
 __all__ = [
     "CURVATURE_CONSTANT",
+    "Extrapolation",
     "FoundTracks",
     "HelixFit",
     "TruthMatch",
+    "extrapolate_to_cylinder",
+    "extrapolate_to_ecl",
+    "extrapolate_to_z",
     "find_tracks",
     "fit_helices",
+    "helix_direction",
     "helix_from_state",
+    "helix_position",
     "seed_helices",
     "truth_match",
 ]

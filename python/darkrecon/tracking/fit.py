@@ -131,6 +131,12 @@ class HelixFit:
         jac[:, 2, 4] = pt
         return jac
 
+    def extrapolate_to_ecl(self):
+        """Entry points into the ECL (see :func:`darkrecon.tracking.extrapolate_to_ecl`)."""
+        from darkrecon.tracking.helix import extrapolate_to_ecl
+
+        return extrapolate_to_ecl(self.params)
+
     def momentum_cov(self) -> np.ndarray:
         """Covariance of ``(px, py, pz)`` propagated from :attr:`cov`, shape (T, 3, 3)."""
         jac = self.momentum_jacobian()
@@ -251,4 +257,6 @@ def seed_helices(wire_point, wire_dir, offsets, drift=None) -> np.ndarray:
 def helix_from_state(position, momentum, charge, bfield: float = 1.5) -> np.ndarray:
     """Perigee parameters (T, 5) of the helices through ``position`` (T, 3) [cm] with
     ``momentum`` (T, 3) [GeV] and ``charge`` (T,) [+1/-1, 0 = straight] in ``bfield`` tesla."""
-    return _core.helix_from_state(position, momentum, np.asarray(charge, dtype=np.float64), float(bfield))
+    return _core.helix_from_state(
+        position, momentum, np.asarray(charge, dtype=np.float64), float(bfield)
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from darkrecon.tracking.fit import CURVATURE_CONSTANT
+from darkrecon.tracking.helix import _split, arc_length_to, helix_direction, helix_position
 
 __all__ = [
     "SimulatedHits",
@@ -32,52 +33,6 @@ __all__ = [
     "toy_cdc_wires",
     "wire_doca",
 ]
-
-
-def _split(params):
-    p = np.asarray(params, dtype=np.float64)
-    return p[..., 0], p[..., 1], p[..., 2], p[..., 3], p[..., 4]
-
-
-def _sinc_terms(chi):
-    """sin(chi)/chi and (1 - cos chi)/chi, exact at chi = 0."""
-    chi = np.asarray(chi, dtype=np.float64)
-    small = np.abs(chi) < 1e-4
-    safe = np.where(small, 1.0, chi)
-    a = np.where(small, 1.0 - chi**2 / 6.0, np.sin(safe) / safe)
-    b = np.where(small, chi / 2.0 - chi**3 / 24.0, (1.0 - np.cos(safe)) / safe)
-    return a, b
-
-
-def helix_position(params, s) -> np.ndarray:
-    """Point of the helix ``params`` (..., 5) at transverse arc length ``s`` (...), (..., 3)."""
-    d0, phi0, omega, z0, tl = _split(params)
-    s = np.asarray(s, dtype=np.float64)
-    a, b = _sinc_terms(omega * s)
-    c0, s0 = np.cos(phi0), np.sin(phi0)
-    x = d0 * s0 + s * (c0 * a + s0 * b)
-    y = -d0 * c0 + s * (s0 * a - c0 * b)
-    z = z0 + tl * s
-    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
-
-
-def helix_direction(params, s) -> np.ndarray:
-    """dx/ds = (cos phi(s), sin phi(s), tan_lambda), (..., 3)."""
-    _, phi0, omega, _, tl = _split(params)
-    phi = phi0 - omega * np.asarray(s, dtype=np.float64)
-    return np.stack(np.broadcast_arrays(np.cos(phi), np.sin(phi), tl), axis=-1)
-
-
-def arc_length_to(params, x, y) -> np.ndarray:
-    """Transverse arc length of the circle point closest to (x, y), in (-pi/|omega|, pi/|omega|]."""
-    d0, phi0, omega, _, _ = _split(params)
-    c0, s0 = np.cos(phi0), np.sin(phi0)
-    dx, dy = x - d0 * s0, y + d0 * c0
-    a = dx * c0 + dy * s0
-    b = 1.0 + omega * (-dx * s0 + dy * c0)
-    tiny = np.abs(omega * a) < 1e-12 * np.abs(b)
-    safe = np.where(omega == 0.0, 1.0, omega)
-    return np.where(tiny & (b > 0), a / np.where(b == 0, 1.0, b), np.arctan2(omega * a, b) / safe)
 
 
 def state_to_helix(position, momentum, charge, bfield: float = 1.5) -> np.ndarray:
@@ -130,7 +85,9 @@ def wire_doca(params, wire_point, wire_dir, s_start=None, iterations: int = 10):
         g = np.sum(pdelta * t, axis=-1)
         gn = np.sum(t * t, axis=-1) - ut**2
         phi = np.arctan2(t[..., 1], t[..., 0])
-        t2 = np.stack(np.broadcast_arrays(omega * np.sin(phi), -omega * np.cos(phi), 0.0 * phi), axis=-1)
+        t2 = np.stack(
+            np.broadcast_arrays(omega * np.sin(phi), -omega * np.cos(phi), 0.0 * phi), axis=-1
+        )
         gpp = gn + np.sum(pdelta * t2, axis=-1)
         gpp = np.where(gpp > 0.25 * gn, gpp, gn)
         s = s - g / gpp
@@ -141,38 +98,69 @@ def wire_doca(params, wire_point, wire_dir, s_start=None, iterations: int = 10):
     return np.sum(n * (h - wp), axis=-1), s
 
 
-# Belle II CDC sense-wire layers (basf2 cdc/data/CDC.xml, via shared/reference/cdc_sense_layers.csv):
+# Belle II CDC sense-wire layers (basf2 cdc/data/CDC.xml, via
+# shared/reference/cdc_sense_layers.csv):
 # radius [mm], z_backward [mm], z_forward [mm], n_holes, n_shift, phi_offset (cell pitches).
-_CDC_LAYERS = np.array([
-    (168.0, -312.1, 572.1, 320, 0, 0.5), (178.0, -320.76, 604.81, 320, 0, 0),
-    (188.0, -338.08, 637.52, 320, 0, 0.5), (198.0, -355.4, 670.23, 320, 0, 0),
-    (208.0, -372.72, 702.93, 320, 0, 0.5), (218.0, -390.04, 735.64, 320, 0, 0),
-    (228.0, -407.36, 768.35, 320, 0, 0.5), (238.0, -424.68, 801.06, 320, 0, 0),
-    (257.0, -464.15, 855.1, 320, 18, 0), (275.2, -495.67, 920.63, 320, 18, 0.5),
-    (293.4, -527.19, 980.16, 320, 18, 0), (311.6, -558.62, 1039.69, 320, 18, 0.5),
-    (329.8, -572.07, 1099.22, 320, 18, 0), (348.0, -575.6, 1158.75, 320, 18, 0.5),
-    (365.2, -578.95, 1215.01, 384, 0, 0), (383.4, -582.49, 1274.54, 384, 0, 0.5),
-    (401.6, -586.02, 1334.07, 384, 0, 0), (419.8, -589.56, 1393.6, 384, 0, 0.5),
-    (438.0, -593.1, 1448.1, 384, 0, 0), (455.7, -596.5, 1451.5, 384, 0, 0.5),
-    (476.9, -600.666, 1455.67, 448, -18, 0), (494.6, -604.106, 1459.11, 448, -18, 0.5),
-    (512.8, -607.644, 1462.64, 448, -18, 0), (531.0, -611.182, 1466.18, 448, -18, 0.5),
-    (549.2, -614.719, 1469.72, 448, -18, 0), (566.9, -618.16, 1473.16, 448, -18, 0.5),
-    (584.1, -621.503, 1476.5, 512, 0, 0), (601.8, -624.944, 1479.94, 512, 0, 0.5),
-    (620.0, -628.482, 1483.48, 512, 0, 0), (638.2, -632.019, 1487.02, 512, 0, 0.5),
-    (656.4, -635.557, 1490.56, 512, 0, 0), (674.1, -638.997, 1494.0, 512, 0, 0.5),
-    (695.3, -643.118, 1498.12, 576, 19, 0), (713.0, -646.559, 1501.56, 576, 19, 0.5),
-    (731.2, -650.097, 1505.1, 576, 19, 0), (749.4, -653.634, 1508.63, 576, 19, 0.5),
-    (767.6, -657.172, 1512.17, 576, 19, 0), (785.3, -660.613, 1515.61, 576, 19, 0.5),
-    (802.5, -663.956, 1518.96, 640, 0, 0), (820.2, -667.397, 1522.4, 640, 0, 0.5),
-    (838.4, -670.934, 1525.93, 640, 0, 0), (856.6, -674.472, 1529.47, 640, 0, 0.5),
-    (874.8, -678.01, 1533.01, 640, 0, 0), (892.5, -681.45, 1536.45, 640, 0, 0.5),
-    (913.7, -685.571, 1540.57, 704, -20, 0), (931.4, -689.011, 1544.01, 704, -20, 0.5),
-    (949.6, -692.549, 1547.55, 704, -20, 0), (967.8, -696.087, 1551.09, 704, -20, 0.5),
-    (986.0, -699.625, 1554.62, 704, -20, 0), (1003.7, -703.065, 1558.07, 704, -20, 0.5),
-    (1020.9, -706.409, 1561.41, 768, 0, 0), (1038.6, -709.849, 1564.85, 768, 0, 0.5),
-    (1056.8, -713.387, 1568.39, 768, 0, 0), (1075.0, -716.925, 1571.92, 768, 0, 0.5),
-    (1093.2, -720.462, 1575.46, 768, 0, 0), (1111.4, -724.0, 1579.0, 768, 0, 0.5),
-])
+_CDC_LAYERS = np.array(
+    [
+        (168.0, -312.1, 572.1, 320, 0, 0.5),
+        (178.0, -320.76, 604.81, 320, 0, 0),
+        (188.0, -338.08, 637.52, 320, 0, 0.5),
+        (198.0, -355.4, 670.23, 320, 0, 0),
+        (208.0, -372.72, 702.93, 320, 0, 0.5),
+        (218.0, -390.04, 735.64, 320, 0, 0),
+        (228.0, -407.36, 768.35, 320, 0, 0.5),
+        (238.0, -424.68, 801.06, 320, 0, 0),
+        (257.0, -464.15, 855.1, 320, 18, 0),
+        (275.2, -495.67, 920.63, 320, 18, 0.5),
+        (293.4, -527.19, 980.16, 320, 18, 0),
+        (311.6, -558.62, 1039.69, 320, 18, 0.5),
+        (329.8, -572.07, 1099.22, 320, 18, 0),
+        (348.0, -575.6, 1158.75, 320, 18, 0.5),
+        (365.2, -578.95, 1215.01, 384, 0, 0),
+        (383.4, -582.49, 1274.54, 384, 0, 0.5),
+        (401.6, -586.02, 1334.07, 384, 0, 0),
+        (419.8, -589.56, 1393.6, 384, 0, 0.5),
+        (438.0, -593.1, 1448.1, 384, 0, 0),
+        (455.7, -596.5, 1451.5, 384, 0, 0.5),
+        (476.9, -600.666, 1455.67, 448, -18, 0),
+        (494.6, -604.106, 1459.11, 448, -18, 0.5),
+        (512.8, -607.644, 1462.64, 448, -18, 0),
+        (531.0, -611.182, 1466.18, 448, -18, 0.5),
+        (549.2, -614.719, 1469.72, 448, -18, 0),
+        (566.9, -618.16, 1473.16, 448, -18, 0.5),
+        (584.1, -621.503, 1476.5, 512, 0, 0),
+        (601.8, -624.944, 1479.94, 512, 0, 0.5),
+        (620.0, -628.482, 1483.48, 512, 0, 0),
+        (638.2, -632.019, 1487.02, 512, 0, 0.5),
+        (656.4, -635.557, 1490.56, 512, 0, 0),
+        (674.1, -638.997, 1494.0, 512, 0, 0.5),
+        (695.3, -643.118, 1498.12, 576, 19, 0),
+        (713.0, -646.559, 1501.56, 576, 19, 0.5),
+        (731.2, -650.097, 1505.1, 576, 19, 0),
+        (749.4, -653.634, 1508.63, 576, 19, 0.5),
+        (767.6, -657.172, 1512.17, 576, 19, 0),
+        (785.3, -660.613, 1515.61, 576, 19, 0.5),
+        (802.5, -663.956, 1518.96, 640, 0, 0),
+        (820.2, -667.397, 1522.4, 640, 0, 0.5),
+        (838.4, -670.934, 1525.93, 640, 0, 0),
+        (856.6, -674.472, 1529.47, 640, 0, 0.5),
+        (874.8, -678.01, 1533.01, 640, 0, 0),
+        (892.5, -681.45, 1536.45, 640, 0, 0.5),
+        (913.7, -685.571, 1540.57, 704, -20, 0),
+        (931.4, -689.011, 1544.01, 704, -20, 0.5),
+        (949.6, -692.549, 1547.55, 704, -20, 0),
+        (967.8, -696.087, 1551.09, 704, -20, 0.5),
+        (986.0, -699.625, 1554.62, 704, -20, 0),
+        (1003.7, -703.065, 1558.07, 704, -20, 0.5),
+        (1020.9, -706.409, 1561.41, 768, 0, 0),
+        (1038.6, -709.849, 1564.85, 768, 0, 0.5),
+        (1056.8, -713.387, 1568.39, 768, 0, 0),
+        (1075.0, -716.925, 1571.92, 768, 0, 0.5),
+        (1093.2, -720.462, 1575.46, 768, 0, 0),
+        (1111.4, -724.0, 1579.0, 768, 0, 0.5),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -217,8 +205,12 @@ def toy_cdc_wires(layers: np.ndarray | None = None) -> WireSet:
         k = np.arange(n_cells[i])
         phib = 2.0 * np.pi * (k + table[i, 5]) / n_cells[i]
         phif = phib + shift[i]
-        back = np.stack([radius[i] * np.cos(phib), radius[i] * np.sin(phib), np.full(k.shape, zb[i])], axis=1)
-        fwd = np.stack([radius[i] * np.cos(phif), radius[i] * np.sin(phif), np.full(k.shape, zf[i])], axis=1)
+        back = np.stack(
+            [radius[i] * np.cos(phib), radius[i] * np.sin(phib), np.full(k.shape, zb[i])], axis=1
+        )
+        fwd = np.stack(
+            [radius[i] * np.cos(phif), radius[i] * np.sin(phif), np.full(k.shape, zf[i])], axis=1
+        )
         d = fwd - back
         length = np.linalg.norm(d, axis=1)
         points.append(back)
@@ -226,24 +218,46 @@ def toy_cdc_wires(layers: np.ndarray | None = None) -> WireSet:
         lengths.append(length)
         lay.append(np.full(k.shape, i))
     start = np.concatenate([[0], np.cumsum(n_cells)])
-    return WireSet(np.concatenate(points), np.concatenate(dirs), np.concatenate(lengths),
-                   np.concatenate(lay), start, radius, zb, zf, shift, phi_b0, n_cells)
+    return WireSet(
+        np.concatenate(points),
+        np.concatenate(dirs),
+        np.concatenate(lengths),
+        np.concatenate(lay),
+        start,
+        radius,
+        zb,
+        zf,
+        shift,
+        phi_b0,
+        n_cells,
+    )
 
 
-def generate_tracks(n: int, rng: np.random.Generator, *, pt_range=(0.3, 3.0), theta_deg=(35.0, 125.0),
-                    d0_sigma: float = 0.5, z0_sigma: float = 2.0, bfield: float = 1.5) -> np.ndarray:
+def generate_tracks(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    pt_range=(0.3, 3.0),
+    theta_deg=(35.0, 125.0),
+    d0_sigma: float = 0.5,
+    z0_sigma: float = 2.0,
+    bfield: float = 1.5,
+) -> np.ndarray:
     """Random helices (n, 5): pT log-uniform in ``pt_range`` [GeV], polar angle uniform in
     ``theta_deg``, random charge and phi0, Gaussian d0 and z0 [cm]."""
     pt = np.exp(rng.uniform(np.log(pt_range[0]), np.log(pt_range[1]), n))
     theta = np.radians(rng.uniform(theta_deg[0], theta_deg[1], n))
     q = rng.choice([-1.0, 1.0], n)
-    return np.stack([
-        rng.normal(0.0, d0_sigma, n),
-        rng.uniform(-np.pi, np.pi, n),
-        q * CURVATURE_CONSTANT * bfield / pt,
-        rng.normal(0.0, z0_sigma, n),
-        1.0 / np.tan(theta),
-    ], axis=1)
+    return np.stack(
+        [
+            rng.normal(0.0, d0_sigma, n),
+            rng.uniform(-np.pi, np.pi, n),
+            q * CURVATURE_CONSTANT * bfield / pt,
+            rng.normal(0.0, z0_sigma, n),
+            1.0 / np.tan(theta),
+        ],
+        axis=1,
+    )
 
 
 def _layer_crossing(params, radius):
@@ -289,9 +303,17 @@ class SimulatedHits:
         return np.diff(self.offsets)
 
 
-def simulate_hits(params, wires: WireSet, rng: np.random.Generator | None = None, *, sigma: float = 0.013,
-                  bfield: float = 1.5, scattering: bool = False, radiation_length: float = 64000.0,
-                  mass: float = 0.13957039) -> SimulatedHits:
+def simulate_hits(
+    params,
+    wires: WireSet,
+    rng: np.random.Generator | None = None,
+    *,
+    sigma: float = 0.013,
+    bfield: float = 1.5,
+    scattering: bool = False,
+    radiation_length: float = 64000.0,
+    mass: float = 0.13957039,
+) -> SimulatedHits:
     """One hit per crossed layer: the wire of that layer nearest to the trajectory, with drift
     distance ``|D + e|`` where D is the signed DOCA of the true trajectory and ``e ~ N(0, sigma)``
     (no smearing when ``rng`` is None). Hits outside a wire's z range are dropped; tracks stop
@@ -328,8 +350,11 @@ def simulate_hits(params, wires: WireSet, rng: np.random.Generator | None = None
         if not ok.any():
             continue
         n_cells = wires.n_cells[layer]
-        k_center = np.round((phi - wires.shift_angle[layer] * frac - wires.phi_backward0[layer])
-                            * n_cells / (2.0 * np.pi)).astype(np.int64)
+        k_center = np.round(
+            (phi - wires.shift_angle[layer] * frac - wires.phi_backward0[layer])
+            * n_cells
+            / (2.0 * np.pi)
+        ).astype(np.int64)
         cand = (k_center[:, None] + np.arange(-2, 3)[None, :]) % n_cells + wires.layer_start[layer]
         trk = np.nonzero(ok)[0]
         cand = cand[trk]
@@ -347,7 +372,7 @@ def simulate_hits(params, wires: WireSet, rng: np.random.Generator | None = None
             for j, t in enumerate(trk):
                 if not z_ok[j]:
                     continue
-                prev = last_s_pos[t]
+                prev = last_s_pos[t].copy()
                 last_s_pos[t] = hit_pos[j]
                 if not np.isfinite(prev[0]) or x_total[t] <= 0.0:
                     continue
@@ -362,9 +387,13 @@ def simulate_hits(params, wires: WireSet, rng: np.random.Generator | None = None
                 t1, t2 = rng.normal(0.0, th, 2) if rng is not None else (0.0, 0.0)
                 phi_d = current[t, 1] - current[t, 2] * s_hit[j]
                 lam = np.arctan(tl)
-                tdir = np.array([np.cos(lam) * np.cos(phi_d), np.cos(lam) * np.sin(phi_d), np.sin(lam)])
+                tdir = np.array(
+                    [np.cos(lam) * np.cos(phi_d), np.cos(lam) * np.sin(phi_d), np.sin(lam)]
+                )
                 e1 = np.array([-np.sin(phi_d), np.cos(phi_d), 0.0])
-                e2 = np.array([-np.sin(lam) * np.cos(phi_d), -np.sin(lam) * np.sin(phi_d), np.cos(lam)])
+                e2 = np.array(
+                    [-np.sin(lam) * np.cos(phi_d), -np.sin(lam) * np.sin(phi_d), np.cos(lam)]
+                )
                 new_dir = tdir + t1 * e1 + t2 * e2
                 new_dir /= np.linalg.norm(new_dir)
                 current[t] = state_to_helix(hit_pos[j], p * new_dir, np.sign(current[t, 2]), bfield)

@@ -71,6 +71,7 @@ class ClusterFinder {
  private:
   struct Cell {
     Eigen::Vector3d pos;        ///< front-face centre [cm]
+    double t_flight = 0.0;      ///< light travel time from the IP to the front face [ns]
     std::array<std::int32_t, 8> n8{};
     std::array<std::int32_t, 20> n20{};
     std::int32_t n_n8 = 0, n_n20 = 0;

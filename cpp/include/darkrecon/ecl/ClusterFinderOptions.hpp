@@ -17,14 +17,24 @@ struct ClusterFinderOptions {
   double seed_threshold = 0.010;    ///< a region starts at a digit above this
   double growth_threshold = 0.0015; ///< digits above this extend the region to their N8
   double digit_threshold = 0.0005;  ///< digits above this are attached; the rest are ignored
-  double max_abs_time = -1.0;       ///< |t| cut [ns] on digits; <= 0 disables it
+  double max_abs_time = -1.0;       ///< |t - t_flight| cut [ns] on digits; <= 0 disables it
+  /// Digit timing cut |t - t_flight| / sigma_t(E) < max_time_pull (basf2: 5), sigma_t = a (+) b / E,
+  /// t_flight = the light travel time from the IP to the crystal's front face (digit times are
+  /// counted from the collision); the defaults follow the fast simulation (1 ns at high energy,
+  /// 100 ns at 1 MeV). <= 0 disables.
+  double max_time_pull = 5.0;
+  double time_sigma_a = 1.0;        ///< [ns]
+  double time_sigma_b = 0.1;        ///< [ns GeV]
 
   // Local maxima (eclLocalMaximumFinder): above this and above every N8 neighbour.
   double local_max_threshold = 0.010;
 
   // Splitting (eclSplitterN1): weight_k(i) ~ E_k exp(-exp_constant d_ik / moliere_radius).
   double moliere_radius = 3.53;     ///< CsI(Tl) [cm] (PDG "Atomic and nuclear properties")
-  double exp_constant = 2.5;        ///< basf2 eclSplitterN1 default
+  /// basf2 eclSplitterN1 uses 2.5; 3.0 shares the energy of two 1 GeV photons 10 cm apart in
+  /// the fast simulation best (96% of both energies within 10%, vs 91% with 2.5) while keeping a
+  /// 1 GeV + 0.2 GeV pair unbiased (median shares within 1.5%).
+  double exp_constant = 3.0;
   int max_iterations = 100;
   double shift_tolerance = 0.05;    ///< stop when no centroid moves more than this [cm]
   double min_weight = 1e-3;         ///< smaller shares are dropped and the rest renormalised

@@ -43,6 +43,7 @@ struct FastSimulationOptions {
   double cdc_efficiency = 0.98;
   double cdc_drift_velocity = 4.0e-3; ///< [cm/ns], about 40 um/ns in He-C2H6
   double max_arc_length = 600.0;      ///< curlers are followed up to this path length [cm]
+  double max_turns = 2.0;             ///< ... and up to this many full turns in azimuth
   bool multiple_scattering = true;
   bool energy_loss = true;
   bool conversions = true;
@@ -56,7 +57,7 @@ struct FastSimulationOptions {
   double ecl_noise = 0.4e-3;          ///< [GeV] per crystal
   double ecl_threshold = 0.5e-3;      ///< digits kept above this energy [GeV]
   double ecl_time_resolution = 1.0;   ///< [ns] at high energy; grows as 10 ns x 10 MeV / E
-  int ecl_max_spots = 400;
+  int ecl_max_spots = 250;
   // KLM
   double klm_efficiency = 0.95;
   double klm_position_resolution = 1.2;  ///< [cm] (4 cm strips / sqrt 12)

@@ -24,6 +24,8 @@ struct TrackFinderOptions {
   double z_tolerance = 2.0;         ///< stereo hit to the z(s) line, Hough cell and association (cm)
   // --- curlers: the incoming arm of a circle that closes inside the chamber is attached to its
   // track (not fitted); the outgoing arm is the earlier one when hit times are given ----------
+  double curler_distance = 0.4;     ///< axial hits this close (cm) to a curler's circle, off its
+                                    ///< fitted arm, are its other arm and later turns
   double drift_velocity = 4.0e-3;   ///< cm/ns, converts drift distance to drift time
   double max_time_offset = 3.0;     ///< with hit times: a candidate whose mean (time - drift time
                                     ///< - s / c) exceeds this [ns] is a later turn of a curler
@@ -34,7 +36,15 @@ struct TrackFinderOptions {
   // --- fit ------------------------------------------------------------------------------------
   bool fit = true;                  ///< run the helix fitter on every candidate
   double max_chi2_ndf = 20.0;       ///< candidates whose fit is worse (or not converged) are dropped
-  HelixFitterOptions fitter;        ///< options of the helix fit (its bfield is set from bfield)
+  HelixFitterOptions fitter = default_fitter();  ///< the helix fit (its bfield is set from bfield)
+
+  /// The fitter's defaults, without retries: the finder's seed (drift-corrected circle, z line)
+  /// is already close, and a retry triples the cost of a fit with rejected hits.
+  static HelixFitterOptions default_fitter() {
+    HelixFitterOptions f;
+    f.max_retries = 0;
+    return f;
+  }
 };
 
 }  // namespace darkrecon::tracking
