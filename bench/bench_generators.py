@@ -81,7 +81,7 @@ def rows(quick: bool) -> list[Row]:
     n_zp = 5_000 if quick else 50_000
     t = best_time(lambda: dr.generate("zprime_invisible", n_zp, beam=beam, seed=1, mass=1.0), repeat=1)
     out.append(Row("generators", "generate zprime_invisible (full |M|^2)", "-", n_zp, "events", t,
-                   note="weighted events, spinor |M|^2"))
+                   note="unweighted events, spinor |M|^2"))
     t = best_time(lambda: dr.generate("tautau", n // 4, beam=beam, seed=1), repeat=1)
     out.append(Row("generators", "generate tautau (ISR + decays)", "-", n // 4, "events", t))
     out.extend(_pythia_rows(n_loop // 5, beam))

@@ -9,9 +9,10 @@ Jacobian. It runs on a small subset and is scaled per track.
 
 from __future__ import annotations
 
-import darkrecon as dr
 import numpy as np
 from common import Row, best_time
+
+import darkrecon as dr
 from darkrecon.tracking import testing as tt
 
 

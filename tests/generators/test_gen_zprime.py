@@ -51,7 +51,7 @@ def test_massless_limit_is_the_textbook_radiative_cross_section(x1, x2):
     # m_mu, m_Z' -> 0 and g' = e: the orientation-averaged |M|^2 of e+e- -> f fbar gamma is
     # 256 pi^3 d sigma / dx1 dx2 with d sigma / dx1 dx2 = sigma_0 alpha / (2 pi)
     # (x1^2 + x2^2) / ((1 - x1)(1 - x2)) (Ellis, Stirling, Webber eq. 3.16, C_F alpha_s -> alpha)
-    sqrt_s, n = 10.0, 40000
+    sqrt_s, n = 10.0, 15000
     energies = np.array([x1, x2, 2 - x1 - x2]) * sqrt_s / 2
     c12 = (energies[2] ** 2 - energies[0] ** 2 - energies[1] ** 2) / (2 * energies[0] * energies[1])
     k1 = np.array([energies[0], 0, 0, energies[0]])
@@ -72,7 +72,7 @@ def test_massless_limit_is_the_textbook_radiative_cross_section(x1, x2):
 def test_mapped_phase_space_agrees_with_flat_dalitz_integration(mass):
     # an independent integrator: uniform in the Dalitz plane with random orientation,
     # d Phi_3 = dm12^2 dm13^2 / (128 pi^3 s) after the orientation average
-    sqrt_s, n = 10.58, 40000
+    sqrt_s, n = 10.58, 20000
     rng = np.random.default_rng(8)
     d = tau.dalitz(n, rng, np.full(n, sqrt_s), M_MU, M_MU, mass)
     p1, p2 = zprime._beams_cms(np.full(n, sqrt_s))
@@ -97,7 +97,7 @@ def test_mapped_phase_space_agrees_with_flat_dalitz_integration(mass):
 def test_cross_section_scales_with_g_squared_and_falls_with_mass(beam):
     s1 = zprime.cross_section(1.0, 1.0, beam)
     assert zprime.cross_section(1.0, 0.01, beam) == pytest.approx(1e-4 * s1, rel=1e-12)
-    masses = np.array([0.5, 3.0, 8.0])
+    masses = np.array([0.5, 8.0])
     sig = zprime.cross_section(masses, 1.0, beam)
     assert sig.shape == masses.shape and np.all(np.diff(sig) < 0)
     _, err = zprime.cross_section_with_error(1.0, 1.0, beam)

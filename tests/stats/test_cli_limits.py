@@ -44,3 +44,12 @@ def test_csv_scan_writes_tables(tmp_path, capsys):
 def test_bad_arguments_exit_2(argv, msg, capsys):
     assert main(argv) == 2
     assert msg in capsys.readouterr().err
+
+
+def test_feldman_cousins_options(capsys):
+    # FC Table IV: n0 = 0, b = 2 -> 1.26 with the no-rise step, 1.08 for the raw belt.
+    assert main(["limits", "--n-obs", "0", "--bkg", "2", "--method", "fc", "--no-expected"]) == 0
+    assert "1.26" in capsys.readouterr().out
+    assert main(["limits", "--n-obs", "0", "--bkg", "2", "--method", "fc", "--fc-raw",
+                 "--no-expected"]) == 0
+    assert "1.08" in capsys.readouterr().out

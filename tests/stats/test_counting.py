@@ -212,3 +212,17 @@ def test_top_level_api_names():
     # DESIGN.md: dr.stats.upper_limit(...), dr.physics.<channel>_coupling_limit(...)
     assert dr.stats.upper_limit(0, 1.0) == pytest.approx(math.log(10))
     assert callable(dr.physics.zprime_coupling_limit)
+
+
+@pytest.mark.parametrize("n,b", [(0, 800.0), (5, 900.0), (40, 400.0)])
+def test_cls_at_large_deficits_where_the_cdf_underflows(n, b):
+    # P(N <= n | b) underflows double precision here; CLs is a ratio of two such numbers.
+    from scipy import optimize, special
+
+    k = np.arange(n + 1.0)
+
+    def log_cdf(mu):
+        return special.logsumexp(special.xlogy(k, mu) - special.gammaln(k + 1)) - mu
+
+    ref = optimize.brentq(lambda s: log_cdf(s + b) - log_cdf(b) - math.log(0.1), 0, 50)
+    assert ds.upper_limit(n, b) == pytest.approx(ref, rel=1e-9)

@@ -118,3 +118,11 @@ def test_scan_bad_inputs():
         ds.scan([1.0, 2.0], [-1, 2], [1.0, 1.0], 0.5, 1.0)
     with pytest.raises(ValueError, match="mass"):
         ds.scan([], [], [], 0.5, 1.0)
+
+
+def test_p_value_is_the_poisson_tail_and_accepts_asimov_counts():
+    n = np.arange(0, 40)
+    np.testing.assert_allclose(ds.p_value(n, 7.3), np.where(n > 0, stats.poisson.sf(n - 1, 7.3), 1),
+                               rtol=1e-10)
+    res = ds.scan([1.0, 2.0], [3.5, 7.2], [3.0, 3.0], 0.5, 10.0, method="asymptotic")
+    assert 0 < res.p_local[1] < res.p_local[0] < 1

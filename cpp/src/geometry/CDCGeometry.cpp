@@ -61,12 +61,9 @@ CDCGeometry::CDCGeometry(std::vector<CDCLayer> layers) : layers_(std::move(layer
   r_max_ = nominal_boundary_[n];
 }
 
-std::size_t CDCGeometry::idx(int layer) const {
-  if (layer < 0 || layer >= n_layers()) {
-    throw std::out_of_range("CDC layer " + std::to_string(layer) + " out of range [0, " +
-                            std::to_string(n_layers()) + ")");
-  }
-  return static_cast<std::size_t>(layer);
+void CDCGeometry::throw_bad_layer(int layer) const {
+  throw std::out_of_range("CDC layer " + std::to_string(layer) + " out of range [0, " +
+                          std::to_string(n_layers()) + ")");
 }
 
 Eigen::Vector3d CDCGeometry::wire_backward(int layer, int wire) const {

@@ -365,6 +365,7 @@ class EventSimulator {
       double x = hi - ghi * (hi - lo) / (ghi - glo);
       if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
       const double gx = g(x);
+      if (gx >= 0.0 && gx < 0.2 * tol) return x;  // g is a distance in cm: close enough
       if (gx >= 0.0) {
         hi = x;
         ghi = gx;
@@ -397,6 +398,7 @@ class EventSimulator {
       const Helix h(p.pos, p.mom, p.charge, opt_.bfield);
       const double beta = p.beta();
       double s = 0.0;
+      double s_in = 0.0;  // start of the current band visit on this helix
       Vec3 a = p.pos;
       double ra = radius(a);
       Event ev = none;
@@ -406,7 +408,7 @@ class EventSimulator {
         // steps shorter than the thinnest band (1 cm), so that no band is skipped radially
         const double sb = s + 0.9;
         if (path + sb > opt_.max_arc_length) {
-          if (band >= 0) cdc_cell_hits(h, band, 0.0, s, p, beta);
+          if (band >= 0) cdc_cell_hits(h, band, s_in, s, p, beta);
           return false;
         }
         const Vec3 b = h.position(sb);
@@ -454,13 +456,28 @@ class EventSimulator {
             ev = band_change;
           }
         }
+        if (ev == band_change && band >= 0) {
+          // into the next layer of the same superlayer: no material to apply, the helix goes on
+          const Vec3 x = h.position(s_ev);
+          const int nb = band_of(x);
+          if (nb >= 0 && nb != band && cdc_.layer(nb).superlayer == cdc_.layer(band).superlayer) {
+            cdc_cell_hits(h, band, s_in, s_ev, p, beta);
+            band = nb;
+            s_in = s = s_ev;
+            a = x;
+            ra = radius(x);
+            ev = none;
+            s_ev = kInf;
+            continue;
+          }
+        }
         s = sb;
         a = b;
         ra = rb;
       }
       // the segment [0, s_ev] of this helix is done
       if (band >= 0) {
-        cdc_cell_hits(h, band, 0.0, s_ev, p, beta);
+        cdc_cell_hits(h, band, s_in, s_ev, p, beta);
         gas_pending += s_ev;
       }
       p.pos = h.position(s_ev);
@@ -878,20 +895,24 @@ class EventSimulator {
   }
 
   void finish_cdc(SimulationOutput& out) {
-    // sort by (layer, wire, time) through packed keys; one TDC hit per wire: the earliest wins
+    // sort by (global wire, hit index) through packed integer keys; one TDC hit per wire: the
+    // earliest signal wins
     cdc_keys_.clear();
     for (std::size_t i = 0; i < cdc_hits_.size(); ++i) {
       const auto& h = cdc_hits_[i];
       const auto global = static_cast<std::uint64_t>(cdc_.first_wire(h.layer) + h.wire);
-      cdc_keys_.push_back({(global << 32) | static_cast<std::uint64_t>(i), h.time});
+      cdc_keys_.push_back((global << 32) | static_cast<std::uint64_t>(i));
     }
-    std::sort(cdc_keys_.begin(), cdc_keys_.end(), [](const auto& a, const auto& b) {
-      if ((a.first >> 32) != (b.first >> 32)) return a.first < b.first;
-      return a.second < b.second;
-    });
-    for (std::size_t k = 0; k < cdc_keys_.size(); ++k) {
-      if (k > 0 && (cdc_keys_[k].first >> 32) == (cdc_keys_[k - 1].first >> 32)) continue;
-      const CdcHit& h = cdc_hits_[static_cast<std::size_t>(cdc_keys_[k].first & 0xffffffffULL)];
+    std::sort(cdc_keys_.begin(), cdc_keys_.end());
+    for (std::size_t k = 0; k < cdc_keys_.size();) {
+      std::size_t best = static_cast<std::size_t>(cdc_keys_[k] & 0xffffffffULL);
+      std::size_t j = k + 1;
+      for (; j < cdc_keys_.size() && (cdc_keys_[j] >> 32) == (cdc_keys_[k] >> 32); ++j) {
+        const auto other = static_cast<std::size_t>(cdc_keys_[j] & 0xffffffffULL);
+        if (cdc_hits_[other].time < cdc_hits_[best].time) best = other;
+      }
+      k = j;
+      const CdcHit& h = cdc_hits_[best];
       out.cdc_layer.push_back(h.layer);
       out.cdc_wire.push_back(h.wire);
       out.cdc_particle.push_back(h.particle);
@@ -938,7 +959,7 @@ class EventSimulator {
   double ecl_r_ = 125.0, ecl_zf_ = 196.0, ecl_zb_ = -102.0;
   std::vector<Particle> stack_;
   std::vector<CdcHit> cdc_hits_;
-  std::vector<std::pair<std::uint64_t, double>> cdc_keys_;
+  std::vector<std::uint64_t> cdc_keys_;
   std::vector<KlmHit> klm_hits_;
   std::vector<double> ecl_e_, ecl_et_, ecl_best_e_;
   std::vector<int> ecl_best_p_;

@@ -6,7 +6,7 @@ and reconstruction (cluster finding, track-cluster matching).
 Lengths in cm, angles in rad, energies in GeV.
 """
 
-from darkrecon.ecl.clustering import Clusters, default_options, find_clusters
+from darkrecon.ecl.clustering import Clusters, cluster_simulation, default_options, find_clusters
 from darkrecon.ecl.geometry import BACKWARD, BARREL, FORWARD, POLAR_REGIONS_DEG, Geometry
 from darkrecon.ecl.matching import Match, extrapolate_to_ecl, helix_from_momentum, match_tracks
 
@@ -18,6 +18,7 @@ __all__ = [
     "Clusters",
     "Geometry",
     "Match",
+    "cluster_simulation",
     "default_options",
     "extrapolate_to_ecl",
     "find_clusters",

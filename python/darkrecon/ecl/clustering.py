@@ -36,7 +36,7 @@ import numpy as np
 from darkrecon import _core
 from darkrecon.ecl.geometry import Geometry
 
-__all__ = ["LEAKAGE_COEFFICIENTS", "Clusters", "default_options", "find_clusters"]
+__all__ = ["LEAKAGE_COEFFICIENTS", "Clusters", "cluster_simulation", "default_options", "find_clusters"]
 
 #: Leakage correction E = E_raw / f(E_raw), f = c0 + c1 ln E + c2 ln^2 E (E in GeV), per energy
 #: sum. Fitted by :func:`darkrecon.ecl.calibration.calibrate_leakage` on single photons of the
@@ -147,13 +147,22 @@ class Clusters:
         0 for digits in none; less than 1 only if a sharing cluster fell below the energy cut)."""
         return np.bincount(self.member_digit, weights=self.member_weight, minlength=n_digits)
 
-    def to_awkward(self):
+    def to_awkward(self, track=None):
         """Jagged awkward Array, one list of cluster records per event (``cov`` as 3x3 lists,
-        ``digits`` as a list of {row, weight} per cluster)."""
+        ``digits`` as a list of {row, weight} per cluster).
+
+        ``track``: optional per-cluster index of the matched track *within its event* (-1 for
+        none), stored as the DESIGN.md ``track`` field; see :meth:`track_in_event`.
+        """
         import awkward as ak
 
         contents = {name: ak.contents.NumpyArray(getattr(self, name)) for name in self.COLUMNS
                     if name != "cov"}
+        if track is not None:
+            track = np.asarray(track, dtype=np.int64)
+            if track.shape != (len(self),):
+                raise ValueError(f"track must have shape ({len(self)},), got {track.shape}")
+            contents["track"] = ak.contents.NumpyArray(track)
         contents["cov"] = ak.to_layout(ak.from_numpy(self.cov, regulararray=True))
         digits = ak.contents.ListOffsetArray(
             ak.index.Index64(self.member_offsets),
@@ -165,6 +174,13 @@ class Clusters:
         contents["digits"] = digits
         record = ak.contents.RecordArray(list(contents.values()), list(contents.keys()))
         return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(self.offsets), record))
+
+    def track_in_event(self, cluster_track, track_offsets) -> np.ndarray:
+        """Convert a per-cluster global track row (``Match.cluster_track``) to the index of the
+        track inside its event (-1 stays -1)."""
+        ct = np.asarray(cluster_track, dtype=np.int64)
+        t_off = np.asarray(track_offsets, dtype=np.int64)
+        return np.where(ct >= 0, ct - t_off[:-1][self.event], -1)
 
     def __getitem__(self, events) -> Clusters:
         """The clusters of a contiguous range of events (a slice with step 1)."""
@@ -285,3 +301,10 @@ def find_clusters(
     opts = _options(options)
     out = _finder(geometry).find(cell_id, energy, time, offsets, opts, int(n_threads))
     return Clusters(**out)
+
+
+def cluster_simulation(sim, geometry: Geometry | None = None, *, n_threads: int = 0, **options) -> Clusters:
+    """:func:`find_clusters` on the ECL digits of a ``dr.simulate`` output."""
+    cols, offsets = sim.flat("ecl")
+    return find_clusters(cols["cell_id"], cols["energy"], cols["time"], offsets, geometry,
+                         n_threads=n_threads, **options)

@@ -13,7 +13,7 @@ the cross section within the generation cuts.
 from __future__ import annotations
 
 # the process modules register themselves (and are reachable as dr.generators.zprime, ...)
-from darkrecon.generators import cosmics, dark, qed, tau, twophoton, zprime
+from darkrecon.generators import cosmics, dark, lfv, qed, tau, twophoton, zprime
 from darkrecon.generators.registry import Parameter, Process, cross_section, generate, processes
 from darkrecon.generators.sample import PARTICLE_FIELDS, SCHEMA_VERSION, Sample
 from darkrecon.io import SchemaError
@@ -21,6 +21,7 @@ from darkrecon.io import SchemaError
 __all__ = [
     "cosmics",
     "dark",
+    "lfv",
     "qed",
     "tau",
     "twophoton",

@@ -178,17 +178,21 @@ _P_SOFT = 0.5  # M^2 channel: 1/(s - M^2) vs flat
 _P_FLAT_ANGLE = 0.2  # angular channels: flat, pole of mu-, pole of mu+
 
 
-def _sample_phase_space(rng, sqrt_s: np.ndarray, mz: float, m: float = M_MU):
-    """Momenta (CMS, e- along +z) and the phase-space weight dPhi_3 / density (GeV^2)."""
+def _sample_phase_space(rng, sqrt_s: np.ndarray, mz: float, m: float = M_MU, m2: float | None = None):
+    """Momenta (CMS, e- along +z) of k1 (mass m), k2 (mass ``m2``, default m) and the Z', and
+    the phase-space weight dPhi_3 / density (GeV^2). The angular poles are those of the
+    propagators 1 / ((k1 + q)^2 - m2^2) and 1 / ((k2 + q)^2 - m^2)."""
+    m1 = m
+    m2 = m if m2 is None else m2
     n = len(sqrt_s)
     s = sqrt_s**2
-    m2_min, m2_max = 4 * m * m * (1 + 1e-12), (sqrt_s - mz) ** 2
+    m2_min, m2_max = (m1 + m2) ** 2 * (1 + 1e-12), (sqrt_s - mz) ** 2
     lo, hi = np.log(s - m2_max), np.log(s - m2_min)
     soft = rng.uniform(0, 1, n) < _P_SOFT
     u = rng.uniform(0, 1, n)
-    m2 = np.where(soft, s - np.exp(lo + u * (hi - lo)), m2_min + u * (m2_max - m2_min))
-    g_m2 = _P_SOFT / ((s - m2) * (hi - lo)) + (1 - _P_SOFT) / (m2_max - m2_min)
-    mmm = np.sqrt(m2)
+    msq = np.where(soft, s - np.exp(lo + u * (hi - lo)), m2_min + u * (m2_max - m2_min))
+    g_m2 = _P_SOFT / ((s - msq) * (hi - lo)) + (1 - _P_SOFT) / (m2_max - m2_min)
+    mmm = np.sqrt(msq)
     # Z' direction in the CMS
     n_z = ps.random_unit(n, rng)
     zp, pair = ps.two_body(sqrt_s, mz, mmm, n_z)
@@ -196,23 +200,30 @@ def _sample_phase_space(rng, sqrt_s: np.ndarray, mz: float, m: float = M_MU):
     # in the pair rest frame the Z' moves along n_z
     q_rest = ps.boost(zp, -pair[:, 1:] / pair[:, :1])
     e_q, q_abs = q_rest[:, 0], np.linalg.norm(q_rest[:, 1:], axis=1)
-    p_star = ps.two_body_momentum(mmm, m, m)
-    e_star = np.sqrt(p_star**2 + m * m)
-    a = 2 * e_star * e_q + mz * mz
+    p_star = ps.two_body_momentum(mmm, m1, m2)
+    e1 = (msq + m1 * m1 - m2 * m2) / (2 * mmm)
+    e2 = (msq + m2 * m2 - m1 * m1) / (2 * mmm)
+    # (k1 + q)^2 - m2^2 = a1 - b c and (k2 + q)^2 - m1^2 = a2 + b c, c = cos(k1, q) in the pair frame
+    a1 = m1 * m1 - m2 * m2 + mz * mz + 2 * e1 * e_q
+    a2 = m2 * m2 - m1 * m1 + mz * mz + 2 * e2 * e_q
     b = 2 * p_star * q_abs
-    log_ab = np.log((a + b) / (a - b))
+    log1 = np.log((a1 + b) / (a1 - b))
+    log2 = np.log((a2 + b) / (a2 - b))
     ch = rng.uniform(0, 1, n)
     u = rng.uniform(0, 1, n)
-    pole = (a - (a + b) ** (1 - u) * (a - b) ** u) / b  # density ~ 1 / (a - b c)
-    c = np.where(ch < _P_FLAT_ANGLE, 2 * u - 1, np.where(ch < 0.5 + 0.5 * _P_FLAT_ANGLE, pole, -pole))
+    pole1 = (a1 - (a1 + b) ** (1 - u) * (a1 - b) ** u) / b  # density ~ 1 / (a1 - b c)
+    pole2 = -(a2 - (a2 + b) ** (1 - u) * (a2 - b) ** u) / b  # density ~ 1 / (a2 + b c)
+    c = np.where(ch < _P_FLAT_ANGLE, 2 * u - 1, np.where(ch < 0.5 + 0.5 * _P_FLAT_ANGLE, pole1, pole2))
     c = np.clip(c, -1.0, 1.0)
-    g_c = (_P_FLAT_ANGLE * 0.5 + 0.5 * (1 - _P_FLAT_ANGLE) * b / log_ab * (1 / (a - b * c) + 1 / (a + b * c)))
+    g_c = _P_FLAT_ANGLE * 0.5 + 0.5 * (1 - _P_FLAT_ANGLE) * b * (
+        1 / (log1 * (a1 - b * c)) + 1 / (log2 * (a2 + b * c))
+    )
     local = ps.direction(c, rng.uniform(0, 2 * np.pi, n))
     axis = q_rest[:, 1:] / q_abs[:, None]
     d = np.einsum("nij,nj->ni", ps.frame_from_axis(axis), local)
-    k1, k2 = ps.two_body(mmm, m, m, d)
+    k1, k2 = ps.two_body(mmm, m1, m2, d)
     k1, k2 = ps.boost_from_rest(k1, pair), ps.boost_from_rest(k2, pair)
-    # dPhi_3 = dPhi_2(sqrt s; Z', pair) dM^2 / (2 pi) dPhi_2(M; mu, mu)
+    # dPhi_3 = dPhi_2(sqrt s; Z', pair) dM^2 / (2 pi) dPhi_2(M; k1, k2)
     phi_z = p_z / (4 * np.pi * sqrt_s)  # uniform Z' direction: dOmega / (4 pi)
     phi_mm = p_star / (16 * np.pi**2 * mmm) * 2 * np.pi / g_c  # c from g_c, phi uniform
     weight = phi_z * phi_mm / (2 * np.pi) / g_m2

@@ -9,9 +9,9 @@ is computed under the muon and the pion hypotheses and ``mu_id = L_mu / (L_mu + 
   the observables are the outermost layer hit and the number of layers hit.
 * Muon: the expected outermost layer follows from the range of a muon of the track momentum
   through the ECL (30 cm CsI), the coil (5 cm Al equivalent) and the KLM iron plates (4.7 cm),
-  with mean energy losses 1.1 x the minimum-ionising values (PDG tables: CsI 1.243, Al 1.615,
+  with mean energy losses 1.05 x the minimum-ionising values (PDG tables: CsI 1.243, Al 1.615,
   Fe 1.451 MeV cm^2/g), paths scaled by the incidence angle; the outermost layer scatters around
-  it by range straggling (Gaussian, sigma = 1 + 0.1 L layers), and each crossed layer fires with
+  it by range straggling (Gaussian, sigma = 0.7 + 0.05 L layers), and each crossed layer fires with
   the KLM efficiency (binomial); its hits lie on a straight line within the strip resolution
   and the multiple scattering in the iron (chi2 of a line fit).
 * Pion: survives the ECL and the coil without a nuclear interaction with probability
@@ -44,13 +44,23 @@ M_MU, M_PI = 0.1056583755, 0.13957039  # GeV (PDG)
 # nuclear interaction lengths [cm].
 DEDX = {"CsI": 1.243e-3 * 4.51, "Al": 1.615e-3 * 2.699, "Fe": 1.451e-3 * 7.874}
 LAMBDA_I = {"CsI": 39.3, "Al": 39.7, "Fe": 16.77}
-DEDX_SCALE = 1.1  # mean loss above the minimum at 1-5 GeV
+DEDX_SCALE = 1.05  # mean loss above the minimum at 1-3 GeV
 ECL_DEPTH = 30.0  # cm
 BARREL, FORWARD, BACKWARD = 0, 1, 2
 N_MAX_LAYERS = 16
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _comb = np.vectorize(lambda a, b: float(math.comb(int(a), int(b))), otypes=[np.float64])
+
+
+def _observed(pmf: np.ndarray, eff: float) -> np.ndarray:
+    """Outermost layer *seen* when the track reaches layer r: layer j <= r is the outermost hit
+    with probability eff (1 - eff)^(r - j) (the layers beyond j failed)."""
+    out = np.zeros_like(pmf)
+    for r in range(pmf.shape[1]):
+        j = np.arange(r + 1)
+        out[:, : r + 1] += pmf[:, r : r + 1] * (eff * (1 - eff) ** (r - j))[None, :]
+    return out
 
 
 def _range_pmf(centre: np.ndarray, sigma: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -225,6 +235,10 @@ def muon_id(
     cone: float = 0.25,
     klm_efficiency: float = 0.95,
     hit_resolution: float = 1.2,
+    floor_mu: float = 1e-6,
+    range_sigma0: float = 0.7,
+    range_sigma1: float = 0.05,
+    floor_pi: float = 1e-4,
 ) -> MuonID:
     """Muon identification likelihood ratio of each track (see the module docs).
 
@@ -250,7 +264,9 @@ def muon_id(
     pos = np.where(good[:, None], pos, 0.0)
     d = np.where(good[:, None], d, np.array([1.0, 0.0, 0.0]))
     section, cos_inc = _klm_section_and_cos(pos, d, layout)
-    n_lay = _layers_in_acceptance(pos, d, section, layout)
+    # Layers inside the section's acceptance along the straight line; a hit further out proves
+    # the track got there (the line is an approximation near the edges of the barrel).
+    n_lay = np.maximum(_layers_in_acceptance(pos, d, section, layout), outer + 1)
 
     x_ecl = _ecl_path(region, pos, d)
     x_coil = 5.0 / cos_inc
@@ -262,14 +278,15 @@ def muon_id(
     expected = np.where(t_mu > loss_pre, np.minimum(np.floor(reach), n_lay - 1), -1).astype(np.int64)
 
     # --- muon hypothesis: KLM ---
-    sig = 1.0 + 0.1 * np.maximum(expected, 0)
-    pmf_mu = _range_pmf(expected.astype(np.float64), sig, n_lay - 1)
+    # Centred on the unclamped reach (a muon that could cross 20 plates is surer to leave the
+    # last layer than one that could cross 15); straggling 0.7 + 0.05 per plate.
+    sig = range_sigma0 + range_sigma1 * np.maximum(reach, 0)
+    pmf_mu = _observed(_range_pmf(np.floor(np.maximum(reach, 0)), sig, n_lay - 1), klm_efficiency)
     idx = np.clip(outer, 0, N_MAX_LAYERS - 1)
     rows = np.arange(n)
     # No hits: the muon stops before the KLM, or every crossed layer was inefficient.
     p_none_mu = np.where(expected < 0, 1.0, (1 - klm_efficiency) ** (np.maximum(expected, 0) + 1))
-    p_outer_mu = np.where(outer < 0, p_none_mu,
-                          np.where(expected < 0, 1e-3, pmf_mu[rows, idx] * (1 - p_none_mu)))
+    p_outer_mu = np.where(outer < 0, p_none_mu, np.where(expected < 0, 1e-3, pmf_mu[rows, idx]))
     # Layers hit out of those crossed (binomial).
     crossed = np.maximum(outer + 1, 1)
     k = np.minimum(n_layers, crossed)
@@ -299,7 +316,8 @@ def muon_id(
             np.add.at(pmf_pi, (rows, np.clip(col, 0, N_MAX_LAYERS - 1)), pj * extra_w[:, e_i])
     survive_all = s0 * s ** np.maximum(expected_pi, 0)
     pmf_pi += (survive_all * (expected_pi >= 0))[:, None] * _range_pmf(
-        expected_pi.astype(np.float64), sig, n_lay - 1)
+        np.floor(np.maximum(reach_pi, 0)), sig, n_lay - 1)
+    pmf_pi = _observed(pmf_pi, klm_efficiency)
     p_none_pi = np.clip(1 - pmf_pi.sum(1), 1e-6, 1.0)
     p_outer_pi = np.where(outer < 0, p_none_pi, pmf_pi[rows, idx])
     # Hadronic showers fire layers less regularly: binomial with efficiency 0.8.
@@ -321,9 +339,10 @@ def muon_id(
     eps = 0.01
     straight_pi = np.where(ndf > 0, f_int * np.exp(-p_value / eps) / eps + (1 - f_int), 1.0)
 
-    floor = 1e-4  # decays in flight, punch-through, mis-association
-    like_mu = np.maximum(p_outer_mu * p_hits_mu, floor)
-    like_pi = np.maximum(p_outer_pi * p_hits_pi * straight_pi, floor)
+    # Floors: a muon far from its range (dead regions, mis-association) is rarer than a pion
+    # doing anything (decays in flight, punch-through).
+    like_mu = np.maximum(p_outer_mu * p_hits_mu, floor_mu)
+    like_pi = np.maximum(p_outer_pi * p_hits_pi * straight_pi, floor_pi)
 
     # --- ECL deposit ---
     if ecl_energy is not None:

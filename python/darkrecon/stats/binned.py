@@ -128,6 +128,25 @@ def write_workspace(spec: dict, path) -> Path:
     return path
 
 
+def _bracket_guess(ws, cl: float) -> float:
+    """5 x the larger of the observed and +2 sigma expected asymptotic limits of the summed
+    bins (background uncertainty 0.5 sqrt(b) + 30% b), in units of mu."""
+    from darkrecon.stats.counting import upper_limit as count_limit
+    from darkrecon.stats.expected import expected_limits
+
+    samples = {smp["name"]: np.asarray(smp["data"], dtype=float)
+               for ch in ws["channels"] for smp in ch["samples"]}
+    sig = float(samples["signal"].sum()) if "signal" in samples else 0.0
+    if sig <= 0:
+        return np.inf
+    bkg = float(sum(v.sum() for k, v in samples.items() if k != "signal"))
+    n = float(sum(np.sum(o["data"]) for o in ws["observations"]))
+    unc = 0.5 * np.sqrt(bkg) + 0.3 * bkg
+    est = max(float(count_limit(n, bkg, unc, cl=cl, method="asymptotic")),
+              float(expected_limits(bkg, unc, cl=cl, method="asymptotic").plus2))
+    return 5.0 * est / sig
+
+
 @dataclass(frozen=True)
 class BinnedLimit:
     """Observed CLs upper limit on ``mu`` and the expected (Asimov) bands."""
@@ -164,13 +183,28 @@ def upper_limit(workspace, cl: float = 0.90, rtol: float = 1e-4) -> BinnedLimit:
         bounds = model.config.suggested_bounds()
         lo_b, hi_b = bounds[model.config.poi_index]
         level = 1.0 - c
-        hi = 0.999 * hi_b
         kw = {"par_bounds": bounds, "test_stat": "qtilde", "calctype": "asymptotics"}
-        cls_hi = float(pyhf.infer.hypotest(hi, data, model, **kw))
-        if cls_hi > level:
+        # Upper bracket: a few times a counting-experiment estimate from the summed bins (a
+        # tight bracket saves root-finding steps), else the POI bound.
+        hi = 0.999 * hi_b
+        for trial in (min(hi, _bracket_guess(ws, c)), hi):
+            cls_hi = float(pyhf.infer.hypotest(trial, data, model, **kw))
+            if np.isfinite(cls_hi) and cls_hi < level:
+                hi = trial
+                break
+        else:
             raise ValueError(f"the limit lies above the POI bound {hi_b}: raise poi_max")
-        obs, exp = toms748_scan(data, model, max(lo_b, 1e-9 * hi_b), hi, level=level,
-                                rtol=rtol, **kw)
+        # A lower bracket with a finite CLs above the level: pyhf's CLs is 0/0 = NaN at mu ~ 0
+        # when the data sit below the background.
+        lo = max(lo_b, 1e-4 * hi)
+        for _ in range(12):
+            cls_lo = float(pyhf.infer.hypotest(lo, data, model, **kw))
+            if np.isfinite(cls_lo) and cls_lo > level:
+                break
+            lo = lo * 10.0 if not np.isfinite(cls_lo) else lo / 100.0
+        else:  # pragma: no cover
+            raise RuntimeError("could not bracket the CLs upper limit")
+        obs, exp = toms748_scan(data, model, lo, hi, level=level, rtol=rtol, **kw)
     finally:
         pyhf.set_backend(backend, optimizer)
     e = [float(x) for x in exp]

@@ -92,22 +92,48 @@ def background_prior_nodes(bkg, bkg_unc, prior: str = "gauss"):
     return nodes, _GL_W
 
 
+def _log_pdtr(n, lam):
+    """log P(N <= n | lam), also where the CDF underflows (n far below lam): there a
+    log-sum-exp over the n + 1 terms of the sum."""
+    with np.errstate(divide="ignore"):
+        out = np.log(special.pdtr(n, lam))
+    bad = ~(out > -650.0)
+    if np.any(bad):
+        nb, lb = np.broadcast_arrays(n, lam)
+        vals = []
+        for k_max, mu in zip(nb[bad], lb[bad], strict=True):
+            # Terms fall by k / mu going down from k_max: the top ~40 / ln(mu / k_max) terms
+            # hold the sum to double precision (about sqrt(mu) where the CDF underflows).
+            ratio = np.log(mu / k_max) if k_max > 0 else np.inf
+            n_terms = int(min(k_max + 1, np.ceil(40.0 / ratio) + 1 if ratio > 0 else k_max + 1))
+            k = k_max - np.arange(n_terms, dtype=np.float64)
+            vals.append(special.logsumexp(special.xlogy(k, mu) - special.gammaln(k + 1.0)) - mu)
+        out = np.array(out, dtype=np.float64, copy=True)
+        out[bad] = vals
+    return out
+
+
 def _tail(n, s, nodes, w):
-    """sum_k w_k P(N <= n | s + b_k) and its derivative in s."""
+    """log sum_k w_k P(N <= n | s + b_k) and its derivative in s (log space: the CDF underflows
+    for large downward fluctuations, n << b)."""
     lam = s[..., None] + nodes
-    cdf = special.pdtr(n[..., None], lam) @ w
-    pmf = np.exp(special.xlogy(n[..., None], lam) - lam - special.gammaln(n[..., None] + 1.0)) @ w
-    return cdf, -pmf
+    nn = n[..., None]
+    log_w = np.log(w)
+    log_cdf = special.logsumexp(_log_pdtr(nn, lam) + log_w, axis=-1)
+    log_pmf = special.logsumexp(special.xlogy(nn, lam) - lam - special.gammaln(nn + 1.0) + log_w,
+                                axis=-1)
+    return log_cdf, -np.exp(log_pmf - log_cdf)
 
 
-def _solve_decreasing(fn, target, start_hi):
-    """Vectorised root of the decreasing ``fn(s) = target`` on s >= 0 (safeguarded Newton on
-    ``log fn`` with bisection); ``fn`` returns (value, derivative). ``fn(0) > target`` assumed."""
-    lo = np.zeros_like(target)
+def _solve_decreasing(fn, log_target, start_hi):
+    """Vectorised root of ``log_f(s) = log_target`` on s >= 0 for a decreasing ``f``
+    (safeguarded Newton with bisection); ``fn`` returns (log_f, d log_f / ds), and
+    ``log_f(0) > log_target`` is assumed."""
+    lo = np.zeros_like(log_target)
     hi = np.array(start_hi, dtype=np.float64)
     for _ in range(200):
         v, _ = fn(hi)
-        need = v > target
+        need = v > log_target
         if not np.any(need):
             break
         lo = np.where(need, hi, lo)
@@ -115,19 +141,17 @@ def _solve_decreasing(fn, target, start_hi):
     else:  # pragma: no cover (cannot happen for Poisson tails)
         raise RuntimeError("could not bracket the upper limit")
     s = hi.copy()
-    log_t = np.log(target)
     for _ in range(100):
         v, dv = fn(s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = np.log(v) - log_t
-            step = g * v / dv  # g / (d log v / ds)
+        g = v - log_target
         conv = np.abs(g) <= 1e-13
         if np.all(conv):
             break
         above = g > 0
         lo = np.where(above, s, lo)
         hi = np.where(above, hi, s)
-        new = s - step
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = s - g / dv
         bad = ~np.isfinite(new) | (new < lo) | (new > hi)
         new = np.where(bad, 0.5 * (lo + hi), new)
         s = np.where(conv | (hi - lo <= 1e-14 * (1.0 + hi)), s, new)
@@ -151,7 +175,7 @@ def cls(s, n_obs, bkg, bkg_unc=0.0, prior: str = "gauss"):
     nodes, w = background_prior_nodes(b, u, prior)
     num, _ = _tail(n, s, nodes, w)
     den, _ = _tail(n, np.zeros_like(s), nodes, w)
-    return _scalar(num / den)
+    return _scalar(np.exp(num - den))
 
 
 def _limit_cls(n, b, u, cl, prior):
@@ -166,9 +190,9 @@ def _limit_cls(n, b, u, cl, prior):
     else:
         nodes, w = background_prior_nodes(b, u, prior)
     t0, _ = _tail(n, np.zeros_like(b), nodes, w)
-    target = (1.0 - cl) * t0
+    log_target = np.log(1.0 - cl) + t0
     start = np.maximum(n - b, 0.0) + 5.0 * np.sqrt(n + 1.0) + 5.0
-    return _solve_decreasing(lambda s: _tail(n, s, nodes, w), target, start)
+    return _solve_decreasing(lambda s: _tail(n, s, nodes, w), log_target, start)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,11 +524,16 @@ def upper_limit(n_obs, bkg, bkg_unc=0.0, cl: float = 0.90, method: str = "cls",
 
 
 def p_value(n_obs, bkg, bkg_unc=0.0, prior: str = "gauss"):
-    """Local background-only p-value P(N >= n_obs | b) (prior-averaged if ``bkg_unc > 0``)."""
+    """Local background-only p-value P(N >= n_obs | b) (prior-averaged if ``bkg_unc > 0``).
+
+    Computed as the regularised incomplete gamma function P(n, b), which equals the Poisson
+    tail for whole ``n`` and interpolates it for non-integer (e.g. Asimov) counts.
+    """
     _checks.choice("prior", prior, PRIORS)
-    n, b, u, _ = _validated(n_obs, bkg, bkg_unc, 0.5)
+    n, b, u, _ = _validated(n_obs, bkg, bkg_unc, 0.5, integer=False)
     nodes, w = background_prior_nodes(b, u, prior)
-    tail = special.pdtrc(n[..., None] - 1.0, nodes) @ w  # P(N > n - 1)
+    safe_n = np.where(n > 0, n, 1.0)[..., None]
+    tail = special.gammainc(safe_n, nodes) @ w  # P(N >= n | b_k)
     return _scalar(np.where(n <= 0, 1.0, tail))
 
 

@@ -63,6 +63,16 @@ def effective_trials(mass, window_width) -> float:
     return 1.0 + float(np.trapezoid(1.0 / w[order], m[order]))
 
 
+def json_columns(columns: dict) -> dict[str, list]:
+    """Columns as JSON lists; non-finite values (e.g. Z = -inf for p = 1) become null."""
+    return {k: [float(x) if np.isfinite(x) else None for x in np.asarray(v, dtype=float).ravel()]
+            for k, v in columns.items()}
+
+
+def _json_safe(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+
+
 @dataclass
 class ScanResult:
     """Per-mass limits and significances of a scan (arrays of the scan length)."""
@@ -127,9 +137,8 @@ class ScanResult:
 
     def write_json(self, path) -> Path:
         path = Path(path)
-        points = {k: np.asarray(v, dtype=float).tolist() for k, v in self.columns().items()}
-        doc = {"summary": self.summary(), "points": points}
-        path.write_text(json.dumps(doc, indent=2) + "\n")
+        doc = {"summary": _json_safe(self.summary()), "points": json_columns(self.columns())}
+        path.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
         return path
 
 

@@ -127,7 +127,11 @@ class CDCGeometry {
   double r_max() const { return r_max_; }
 
  private:
-  std::size_t idx(int layer) const;
+  std::size_t idx(int layer) const {
+    if (layer < 0 || layer >= static_cast<int>(layers_.size())) throw_bad_layer(layer);
+    return static_cast<std::size_t>(layer);
+  }
+  [[noreturn]] void throw_bad_layer(int layer) const;
   double radius_at(std::size_t i, double z) const {
     const Precomputed& p = pre_[i];
     const double t = (z - layers_[i].z_backward) * p.inv_dz;

@@ -103,3 +103,26 @@ def test_beam_background_cluster_rate():
     assert (c.energy > 0.1).sum() / n < 2e-3
     # Without the timing cut the rate of 20 MeV clusters is tens of times higher.
     assert len(_cluster(sim, max_time_pull=0)) / n > 10 * max(len(c), 1) / n
+
+
+def test_pipeline_helpers_and_validation_smoke():
+    from darkrecon.ecl.validation import run
+
+    rng = np.random.default_rng(30)
+    n = 50
+    th, ph = np.radians(rng.uniform(40, 120, n)), rng.uniform(-np.pi, np.pi, n)
+    sim = dr.simulate(_photons([(np.full(n, 0.5), th, ph)]), seed=5)
+    c = dr.ecl.cluster_simulation(sim)
+    # A track in every event pointing at the photon's cluster: its cluster gets track 0.
+    first = c.offsets[:-1][c.counts > 0]
+    ev = np.flatnonzero(c.counts > 0)
+    u = np.stack([c.x[first], c.y[first], c.z[first]], axis=1)
+    u = 5.0 * u / np.linalg.norm(u, axis=1, keepdims=True)
+    h = dr.ecl.helix_from_momentum(np.ones(ev.shape[0]), u[:, 0], u[:, 1], u[:, 2])
+    t_off = np.r_[0, np.cumsum(np.isin(np.arange(n), ev))]
+    m = dr.ecl.match_tracks(h, t_off, c)
+    track = c.track_in_event(m.cluster_track, t_off)
+    arr = c.to_awkward(track=track)
+    assert (ak.to_numpy(arr.track[ev, 0]) == 0).mean() > 0.95
+    out = run(n=100, seed=2)
+    assert set(out) >= {"energy_resolution", "two_photons_10cm", "muon_id_barrel_1_3GeV"}
