@@ -43,7 +43,7 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   if (key == "min_pt") o.min_pt = d();
   else if (key == "max_level") o.max_level = i();
   else if (key == "legendre_tolerance") o.legendre_tolerance = d();
-  else if (key == "neighbour_filter") o.neighbour_filter = value.cast<bool>();
+  else if (key == "min_neighbours") o.min_neighbours = i();
   else if (key == "min_axial_hits") o.min_axial_hits = i();
   else if (key == "assign_distance") o.assign_distance = d();
   else if (key == "max_tracks") o.max_tracks = i();
@@ -79,6 +79,7 @@ void check_options(const trk::TrackFinderOptions& o) {
   require(std::isfinite(o.min_pt) && o.min_pt > 0.0, "min_pt must be > 0 (GeV)");
   require(o.max_level >= 4 && o.max_level <= 20, "max_level must be in [4, 20]");
   require(std::isfinite(o.legendre_tolerance) && o.legendre_tolerance >= 0.0, "legendre_tolerance must be >= 0 (cm)");
+  require(o.min_neighbours >= 0, "min_neighbours must be >= 0");
   require(o.min_axial_hits >= 3, "min_axial_hits must be >= 3");
   require(std::isfinite(o.assign_distance) && o.assign_distance > 0.0, "assign_distance must be > 0 (cm)");
   require(o.max_tracks >= 0, "max_tracks must be >= 0");

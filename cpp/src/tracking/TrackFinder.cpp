@@ -131,7 +131,7 @@ class EventFinder {
     candidates_.clear();
     // Legendre pool: the axial hits (with a neighbour, if asked).
     std::vector<char> active(axial_.size(), 1);
-    if (opt_.neighbour_filter) mark_isolated(in, begin, end, active);
+    if (opt_.min_neighbours > 0) mark_isolated(in, begin, end, active);
     tree_.reset(conformal_, active);
     for (int iter = 0; iter < 4 * opt_.max_tracks && static_cast<int>(candidates_.size()) < opt_.max_tracks;
          ++iter) {
@@ -218,13 +218,17 @@ class EventFinder {
       const Hit& h = hits_[static_cast<std::size_t>(axial_[k])];
       const int l = h.layer, w = in.wire[h.row];
       const int sl = cdc_.layer(l).superlayer;
-      bool found = has(l, w - 1) || has(l, w + 1);
-      for (int dl = -1; dl <= 1 && !found; dl += 2) {
+      int found = (has(l, w - 1) ? 1 : 0) + (has(l, w + 1) ? 1 : 0);
+      int layers = 0;
+      for (int dl = -1; dl <= 1; dl += 2) {
         const int l2 = l + dl;
         if (l2 < 0 || l2 >= cdc_.n_layers() || cdc_.layer(l2).superlayer != sl) continue;
-        found = has(l2, w - 1) || has(l2, w) || has(l2, w + 1);
+        ++layers;
+        found += (has(l2, w - 1) || has(l2, w) || has(l2, w + 1)) ? 1 : 0;
       }
-      if (!found) active[k] = 0;
+      // a hit inside a superlayer needs neighbours on both sides, one at its edge needs one
+      const int need = std::min(opt_.min_neighbours, std::max(layers, 1));
+      if (found < need) active[k] = 0;
     }
     for (std::size_t row = begin; row < end; ++row) {
       occupied_[static_cast<std::size_t>(cdc_.first_wire(in.layer[row]) + in.wire[row])] = 0;

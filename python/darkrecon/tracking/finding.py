@@ -181,9 +181,10 @@ def find_tracks(
     n_threads : int
         Threads over events (0 = all cores); the result does not depend on it.
     **options
-        Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``neighbour_filter``
-        (True), ``legendre_tolerance``
-        (0.08 cm), ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
+        Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``min_neighbours`` (2:
+        occupied neighbouring cells an axial hit needs to seed the Legendre search, at most one
+        per adjacent layer of its superlayer; 0 = all hits), ``legendre_tolerance`` (0.08 cm),
+        ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
         ``min_stereo_hits`` (4), ``z0_max`` (6 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
         ``z_tolerance`` (2 cm), ``curler_distance`` (0.4 cm: axial hits this close to the circle
         of a curler, off its fitted arm, are its other arm and later turns),

@@ -20,7 +20,8 @@
 //     outgoing arm (the half-turn from the origin to the apex) are collected, refit, collected
 //     again; the hits are removed from the pool and the search continues (the same best-first
 //     queue, boxes recounted lazily) until no box holds min_axial_hits hits. Only axial hits
-//     with a hit in a neighbouring cell seed the search (isolated beam-background hits do not).
+//     with min_neighbours occupied neighbouring cells seed the search (isolated beam-background
+//     hits do not; they can still be collected by a track).
 //     Circles closing inside the chamber (curlers) also take the axial hits within
 //     curler_distance of the circle off the fitted arm (the incoming arm and later turns),
 //     assigned to the track but not fitted; when both arms are in the Legendre maximum, the

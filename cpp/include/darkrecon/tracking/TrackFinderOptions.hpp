@@ -11,8 +11,11 @@ struct TrackFinderOptions {
   double min_pt = 0.07;             ///< lowest pT searched (sets the curvature range) [GeV]
   int max_level = 12;               ///< quad-tree depth: 2^max_level bins in theta and in rho
   double legendre_tolerance = 0.08; ///< a drift circle belongs to a line within this (cm, real space)
-  bool neighbour_filter = true;     ///< only axial hits with a hit in a neighbouring cell (same
-                                    ///< superlayer) enter the Legendre search (isolated background)
+  int min_neighbours = 2;           ///< axial hits enter the Legendre search only with this many
+                                    ///< occupied neighbouring cells (same layer, or the adjacent
+                                    ///< layers of the superlayer; at most as many as there are
+                                    ///< adjacent layers): isolated beam background does not seed
+                                    ///< tracks (0: every hit)
   int min_axial_hits = 7;           ///< fewest hits in the Legendre maximum to start a candidate
   double assign_distance = 0.12;    ///< axial hit to circle: | |p - c| - R| - drift| below this (cm)
   int max_tracks = 20;              ///< per event
