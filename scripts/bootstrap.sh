@@ -34,7 +34,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 VPY=.venv/bin/python
-$VPY -m pip install -q --upgrade pip >/dev/null
+# This machine's pip configuration may name local package folders that do not exist; pip
+# warns about each one on every install. Drop those lines, keep every other message.
+quiet_pip() { "$VPY" -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+quiet_pip install -q --upgrade pip >/dev/null
 
 case "$job" in
   run) extras="stats,plot,progress" ;;
@@ -43,7 +46,7 @@ case "$job" in
   *) echo "usage: bash scripts/bootstrap.sh run|test|bench [args...]" >&2; exit 2 ;;
 esac
 echo "bootstrap: installing darkrecon[$extras] (compiles the C++ core)"
-$VPY -m pip install -q ".[$extras]"
+quiet_pip install -q ".[$extras]"
 
 case "$job" in
   run) exec .venv/bin/darkrecon run "$@" ;;

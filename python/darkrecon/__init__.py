@@ -24,7 +24,7 @@ from darkrecon.tracking import HelixFit, fit_helices
 __version__ = "0.1.0"
 
 #: Submodules loaded on first use (some need optional extras: stats -> scipy, pyhf).
-_LAZY = ("anomaly", "batch", "physics", "report", "select", "stats")
+_LAZY = ("anomaly", "batch", "physics", "pid", "report", "select", "stats")
 
 
 def __getattr__(name: str):

@@ -123,6 +123,7 @@ class ClusterFinder::Worker {
   std::vector<std::size_t> order_;
   std::vector<double> sort_e_;
   std::vector<std::pair<double, double>> lat_;
+  std::vector<int> maxima_;
 };
 
 Eigen::Vector3d ClusterFinder::Worker::centroid(const int* idx, const double* w, std::size_t n,
@@ -350,9 +351,10 @@ void ClusterFinder::Worker::event(const DigitColumns& d, std::size_t begin, std:
     const double dt = d.time[r] - f_.cells_[static_cast<std::size_t>(c - 1)].t_flight;
     bool in_time = o_.max_abs_time <= 0.0 || std::abs(dt) <= o_.max_abs_time;
     if (in_time && o_.max_time_pull > 0.0 && en > 0.0) {
+      // |dt| <= pull * sqrt(a^2 + (b/E)^2), squared (no sqrt in the digit loop).
       const double sig_b = o_.time_sigma_b / en;
-      const double sig_t = std::sqrt(o_.time_sigma_a * o_.time_sigma_a + sig_b * sig_b);
-      in_time = std::abs(dt) <= o_.max_time_pull * sig_t;
+      const double pull2 = o_.max_time_pull * o_.max_time_pull;
+      in_time = dt * dt <= pull2 * (o_.time_sigma_a * o_.time_sigma_a + sig_b * sig_b);
     }
     if (en > o_.digit_threshold && in_time) sorted_.emplace_back(c, static_cast<std::int64_t>(r));
   }
@@ -402,7 +404,7 @@ void ClusterFinder::Worker::event(const DigitColumns& d, std::size_t begin, std:
   showers_.clear();
   members_.clear();
   member_w_.clear();
-  std::vector<int> maxima;
+  std::vector<int>& maxima = maxima_;
   for (int r = 0; r < n_regions; ++r) {
     const std::size_t mb = region_start_[static_cast<std::size_t>(r)];
     const std::size_t me = region_start_[static_cast<std::size_t>(r) + 1];
