@@ -17,38 +17,30 @@ import numpy as np
 
 from darkrecon import _core
 from darkrecon.ecl.clustering import Clusters
+from darkrecon.tracking.fit import CURVATURE_CONSTANT
 
 __all__ = ["C_LIGHT", "Match", "extrapolate_to_ecl", "helix_from_momentum", "match_tracks"]
 
-#: pT [GeV] = C_LIGHT * B [T] * R [cm].
-C_LIGHT = 0.299792458e-2
+#: pT [GeV] = C_LIGHT * B [T] * R [cm] (the tracking's constant, one definition).
+C_LIGHT = CURVATURE_CONSTANT
 
 
 def helix_from_momentum(charge, px, py, pz, vx=0.0, vy=0.0, vz=0.0, bfield: float = 1.5) -> np.ndarray:
     """Perigee parameters (n, 5) of charged particles with momentum (px, py, pz) [GeV] at the
-    point (vx, vy, vz) [cm] in a uniform field ``bfield`` [T] along +z (basf2 convention)."""
-    q = np.asarray(charge, dtype=np.float64)
-    px, py, pz, vx, vy, vz = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
-                                                   for a in (px, py, pz, vx, vy, vz)))
-    pt = np.hypot(px, py)
-    if np.any(pt <= 0) or np.any(q == 0):
+    point (vx, vy, vz) [cm] in a uniform field ``bfield`` [T] along +z (basf2 convention).
+
+    The conversion is the tracking core's (:func:`darkrecon.tracking.helix_from_state`); this
+    wrapper takes columns and refuses neutral or longitudinal particles, which match nothing.
+    """
+    from darkrecon.tracking import helix_from_state
+
+    q, px, py, pz, vx, vy, vz = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
+                                                      for a in (charge, px, py, pz, vx, vy, vz)))
+    if np.any(np.hypot(px, py) <= 0) or np.any(q == 0):
         raise ValueError("helix_from_momentum needs charged particles with pT > 0")
-    omega = q * C_LIGHT * bfield / pt
-    phi_v = np.arctan2(py, px)
-    # Circle centre: C = P + (1/omega) (sin phi, -cos phi) at any point P of direction phi.
-    cx = vx + np.sin(phi_v) / omega
-    cy = vy - np.cos(phi_v) / omega
-    rc = np.hypot(cx, cy)
-    sgn = np.sign(omega)
-    d0 = sgn * rc - 1.0 / omega
-    # (sin phi0, -cos phi0) = sign(omega) C / |C|.
-    phi0 = np.arctan2(sgn * cx / rc, -sgn * cy / rc)
-    # Transverse arc length from the perigee to the point: phi(s) = phi0 - omega s.
-    dphi = np.angle(np.exp(1j * (phi0 - phi_v)))
-    s_v = dphi / omega
-    tan_lambda = pz / pt
-    z0 = vz - tan_lambda * s_v
-    return np.stack([d0, phi0, omega, z0, tan_lambda], axis=-1)
+    out = helix_from_state(np.stack([vx, vy, vz], -1).reshape(-1, 3),
+                           np.stack([px, py, pz], -1).reshape(-1, 3), q.reshape(-1), bfield)
+    return out.reshape(q.shape + (5,))
 
 
 def extrapolate_to_ecl(params, *, barrel_radius: float = 125.0, forward_z: float = 196.0,
