@@ -43,7 +43,7 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   if (key == "min_pt") o.min_pt = d();
   else if (key == "max_level") o.max_level = i();
   else if (key == "legendre_tolerance") o.legendre_tolerance = d();
-  else if (key == "neighbour_filter") o.neighbour_filter = value.cast<bool>();
+  else if (key == "min_neighbours") o.min_neighbours = i();
   else if (key == "min_axial_hits") o.min_axial_hits = i();
   else if (key == "assign_distance") o.assign_distance = d();
   else if (key == "max_tracks") o.max_tracks = i();
@@ -52,6 +52,7 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   else if (key == "tan_lambda_min") o.tan_lambda_min = d();
   else if (key == "tan_lambda_max") o.tan_lambda_max = d();
   else if (key == "z_tolerance") o.z_tolerance = d();
+  else if (key == "curler_distance") o.curler_distance = d();
   else if (key == "drift_velocity") o.drift_velocity = d();
   else if (key == "max_time_offset") o.max_time_offset = d();
   else if (key == "max_d0") o.max_d0 = d();
@@ -63,6 +64,8 @@ void set_option(trk::TrackFinderOptions& o, const std::string& key, py::handle v
   else if (key == "max_iterations") f.max_iterations = i();
   else if (key == "max_retries") f.max_retries = i();
   else if (key == "annealing") f.annealing = value.cast<bool>();
+  else if (key == "start_temperature_factor") f.start_temperature_factor = d();
+  else if (key == "anneal_factor") f.anneal_factor = d();
   else if (key == "radiation_length") f.radiation_length = d();
   else if (key == "mass") f.mass = d();
   else throw py::key_error("unknown track finding option '" + key + "'");
@@ -76,6 +79,7 @@ void check_options(const trk::TrackFinderOptions& o) {
   require(std::isfinite(o.min_pt) && o.min_pt > 0.0, "min_pt must be > 0 (GeV)");
   require(o.max_level >= 4 && o.max_level <= 20, "max_level must be in [4, 20]");
   require(std::isfinite(o.legendre_tolerance) && o.legendre_tolerance >= 0.0, "legendre_tolerance must be >= 0 (cm)");
+  require(o.min_neighbours >= 0, "min_neighbours must be >= 0");
   require(o.min_axial_hits >= 3, "min_axial_hits must be >= 3");
   require(std::isfinite(o.assign_distance) && o.assign_distance > 0.0, "assign_distance must be > 0 (cm)");
   require(o.max_tracks >= 0, "max_tracks must be >= 0");
@@ -84,12 +88,15 @@ void check_options(const trk::TrackFinderOptions& o) {
   require(std::isfinite(o.tan_lambda_min) && std::isfinite(o.tan_lambda_max) && o.tan_lambda_min < o.tan_lambda_max,
           "need tan_lambda_min < tan_lambda_max");
   require(std::isfinite(o.z_tolerance) && o.z_tolerance > 0.0, "z_tolerance must be > 0 (cm)");
+  require(std::isfinite(o.curler_distance) && o.curler_distance >= 0.0, "curler_distance must be >= 0 (cm)");
   require(std::isfinite(o.drift_velocity) && o.drift_velocity > 0.0, "drift_velocity must be > 0 (cm/ns)");
   require(o.max_time_offset > 0.0, "max_time_offset must be > 0 (ns)");
   require(o.max_d0 > 0.0 && o.max_z0 > 0.0, "max_d0 and max_z0 must be > 0 (cm)");
   require(o.max_chi2_ndf > 0.0, "max_chi2_ndf must be > 0");
   require(o.fitter.max_iterations >= 1, "max_iterations must be >= 1");
   require(o.fitter.outlier_chi2_cut > 0.0, "outlier_chi2_cut must be > 0");
+  require(o.fitter.start_temperature_factor > 0.0, "start_temperature_factor must be > 0");
+  require(o.fitter.anneal_factor > 0.0 && o.fitter.anneal_factor < 1.0, "anneal_factor must be in (0, 1)");
   require(o.fitter.radiation_length > 0.0, "radiation_length must be > 0 (cm)");
   require(o.fitter.mass >= 0.0, "mass must be >= 0 (GeV)");
 }

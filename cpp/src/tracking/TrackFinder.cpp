@@ -131,7 +131,7 @@ class EventFinder {
     candidates_.clear();
     // Legendre pool: the axial hits (with a neighbour, if asked).
     std::vector<char> active(axial_.size(), 1);
-    if (opt_.neighbour_filter) mark_isolated(in, begin, end, active);
+    if (opt_.min_neighbours > 0) mark_isolated(in, begin, end, active);
     tree_.reset(conformal_, active);
     for (int iter = 0; iter < 4 * opt_.max_tracks && static_cast<int>(candidates_.size()) < opt_.max_tracks;
          ++iter) {
@@ -218,30 +218,39 @@ class EventFinder {
       const Hit& h = hits_[static_cast<std::size_t>(axial_[k])];
       const int l = h.layer, w = in.wire[h.row];
       const int sl = cdc_.layer(l).superlayer;
-      bool found = has(l, w - 1) || has(l, w + 1);
-      for (int dl = -1; dl <= 1 && !found; dl += 2) {
+      int found = (has(l, w - 1) ? 1 : 0) + (has(l, w + 1) ? 1 : 0);
+      int layers = 0;
+      for (int dl = -1; dl <= 1; dl += 2) {
         const int l2 = l + dl;
         if (l2 < 0 || l2 >= cdc_.n_layers() || cdc_.layer(l2).superlayer != sl) continue;
-        found = has(l2, w - 1) || has(l2, w) || has(l2, w + 1);
+        ++layers;
+        found += (has(l2, w - 1) || has(l2, w) || has(l2, w + 1)) ? 1 : 0;
       }
-      if (!found) active[k] = 0;
+      // a hit inside a superlayer needs neighbours on both sides, one at its edge needs one
+      const int need = std::min(opt_.min_neighbours, std::max(layers, 1));
+      if (found < need) active[k] = 0;
     }
     for (std::size_t row = begin; row < end; ++row) {
       occupied_[static_cast<std::size_t>(cdc_.first_wire(in.layer[row]) + in.wire[row])] = 0;
     }
   }
 
-  bool free_hit(int i) const { return owner_[static_cast<std::size_t>(i)] < 0; }
+  bool free_hit(int i) const { return owner_[static_cast<std::size_t>(i)] == -1; }
 
   /// Free axial hits within assign_distance of the circle, on the outgoing arm (arm = 1) or the
   /// other half-turn (arm = 2).
-  void collect_axial(const Circle& c, int arm, std::vector<int>& out) const {
+  void collect_axial(const Circle& c, int arm, std::vector<int>& out, double distance = -1.0) const {
     out.clear();
+    if (distance < 0.0) distance = opt_.assign_distance;
     const double half = kPi * c.r;
     for (int i : axial_) {
       if (!free_hit(i)) continue;
       const Hit& h = hits_[static_cast<std::size_t>(i)];
-      if (std::abs(c.residual(h.x, h.y, h.drift)) > opt_.assign_distance) continue;
+      if (std::abs(c.residual(h.x, h.y, h.drift)) > distance) continue;
+      if (arm == 0) {
+        out.push_back(i);
+        continue;
+      }
       const double s = c.arc_length(h.x, h.y);
       const bool outgoing = s <= half;
       if ((arm == 1) == outgoing) out.push_back(i);
@@ -295,7 +304,13 @@ class EventFinder {
     cand.circle = c;
     if (!find_stereo(cand)) return false;
     if (!in_time(cand)) return false;
-    if (std::hypot(c.cx, c.cy) + c.r < r_close_) collect_axial(c, 2, cand.other_arm);
+    if (std::hypot(c.cx, c.cy) + c.r < r_close_) {
+      // a curler: its other arm and later turns (displaced by scattering and energy loss) join
+      // the track unfitted, so that they neither seed new candidates nor cost more searches
+      for (int i : cand.axial) owner_[static_cast<std::size_t>(i)] = -2;  // not free meanwhile
+      collect_axial(c, 0, cand.other_arm, opt_.curler_distance);
+      for (int i : cand.axial) owner_[static_cast<std::size_t>(i)] = -1;
+    }
     make_seed(cand);
     return true;
   }

@@ -181,17 +181,21 @@ def find_tracks(
     n_threads : int
         Threads over events (0 = all cores); the result does not depend on it.
     **options
-        Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``neighbour_filter``
-        (True), ``legendre_tolerance``
-        (0.08 cm), ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
+        Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``min_neighbours`` (2:
+        occupied neighbouring cells an axial hit needs to seed the Legendre search, at most one
+        per adjacent layer of its superlayer; 0 = all hits), ``legendre_tolerance`` (0.08 cm),
+        ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
         ``min_stereo_hits`` (4), ``z0_max`` (6 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
-        ``z_tolerance`` (2 cm), ``drift_velocity`` (4e-3 cm/ns), ``max_time_offset`` (3 ns; with
+        ``z_tolerance`` (2 cm), ``curler_distance`` (0.4 cm: axial hits this close to the circle
+        of a curler, off its fitted arm, are its other arm and later turns),
+        ``drift_velocity`` (4e-3 cm/ns), ``max_time_offset`` (3 ns; with
         times, a candidate whose hits are later than the time of flight from the collision by
         more than this on average is a later turn of a curler and is dropped), ``max_d0``
         (2 cm), ``max_z0`` (4 cm) (tracks from the interaction region), ``fit`` (True),
         ``max_chi2_ndf`` (20); and fitter settings ``multiple_scattering``,
         ``outlier_chi2_cut``, ``max_iterations``, ``max_retries``, ``annealing``,
-        ``radiation_length``, ``mass``.
+        ``radiation_length``, ``mass``, ``start_temperature_factor``, ``anneal_factor`` (the
+        finder runs the fitter without retries, ``max_retries=0``, by default).
 
     Returns
     -------
@@ -240,7 +244,10 @@ class TruthMatch:
     A found track matches the particle that contributed most of its assigned hits if that
     particle's share (the purity) is at least ``min_purity``; otherwise it is a fake. A particle
     matched by more than one track has one clone per extra track. A particle is found if at least
-    one track matches it.
+    one track matches it. The simulation gives secondaries the index of the generated particle
+    they come from, so the e+ and e- of a photon conversion both match the photon: count clones
+    only among tracks matched to charged particles (tracks matched to a photon are conversion
+    tracks, neither fakes nor clones).
 
     Attributes
     ----------

@@ -18,16 +18,24 @@
 //  3. The candidate circle is refitted (algebraic circle fit to the drift-corrected points,
 //     iterated, d0 free), the axial hits of the pool within assign_distance of it on the
 //     outgoing arm (the half-turn from the origin to the apex) are collected, refit, collected
-//     again; the hits are removed from the pool and the search repeats until no box holds
-//     min_axial_hits hits. Circles closing inside the chamber (curlers) also take the hits of
-//     their other arm, which are assigned to the track but not fitted; the outgoing arm is the
-//     earlier one (hit time minus drift time), or the one with more hits without times.
+//     again; the hits are removed from the pool and the search continues (the same best-first
+//     queue, boxes recounted lazily) until no box holds min_axial_hits hits. Only axial hits
+//     with min_neighbours occupied neighbouring cells seed the search (isolated beam-background
+//     hits do not; they can still be collected by a track).
+//     Circles closing inside the chamber (curlers) also take the axial hits within
+//     curler_distance of the circle off the fitted arm (the incoming arm and later turns),
+//     assigned to the track but not fitted; when both arms are in the Legendre maximum, the
+//     outgoing arm is the earlier one (hit time minus drift time), else the one with more hits.
+//     With hit times, a candidate whose hits are late with respect to the time of flight from
+//     the collision (mean of t - drift time - path / c above max_time_offset) is a later turn
+//     of a curler and is dropped.
 //  4. Stereo hits: for every stereo wire, the z where it meets the circle displaced by +-drift
 //     (two candidates per hit; a stereo wire moves in azimuth with z), and the arc length s of
 //     that point; a Hough histogram in (tanLambda, z0) of the lines z = z0 + tanLambda s picks
 //     the hits of the track, a straight-line fit (each hit's nearer candidate) gives the seed.
 //  5. The helix fitter (HelixFitter.hpp) fits each candidate from that seed; candidates with
-//     too few hits, no convergence or chi2/ndf above max_chi2_ndf are dropped (their hits stay
+//     too few hits, no convergence, chi2/ndf above max_chi2_ndf or a perigee outside the
+//     interaction region (|d0| > max_d0, |z0| > max_z0) are dropped (their hits stay
 //     unassigned). Hits the fit rejects as outliers are unassigned.
 //
 // Events are independent and processed in parallel; the output does not depend on the number

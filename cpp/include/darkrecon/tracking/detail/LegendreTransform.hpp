@@ -37,7 +37,26 @@ class LegendreQuadTree {
   void reset(const std::vector<ConformalHit>& hits, const std::vector<char>& active) {
     hits_ = &hits;
     active_ = &active;
+    const std::size_t n = hits.size();
+    u_.resize(n);
+    v_.resize(n);
+    r_.resize(n);
+    tol_.resize(n);
+    amp_.resize(n);
+    phi_.resize(n);
+    anti_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      u_[i] = hits[i].u;
+      v_[i] = hits[i].v;
+      r_[i] = hits[i].r;
+      tol_[i] = hits[i].tol;
+      amp_[i] = hits[i].amp;
+      phi_[i] = hits[i].phi;
+      const double a = hits[i].phi + kPi;
+      anti_[i] = a >= 2.0 * kPi ? a - 2.0 * kPi : a;
+    }
     buffer_.clear();
+    buffer_.reserve(16 * n + 64);
     nodes_.clear();
     queue_ = {};
     sequence_ = 0;
@@ -55,7 +74,6 @@ class LegendreQuadTree {
   /// re-queued if it fell, so finding every track of an event costs about one search.
   LegendreMaximum next(int min_count) {
     LegendreMaximum best;
-    const std::vector<ConformalHit>& hits = *hits_;
     const std::vector<char>& active = *active_;
     while (!queue_.empty()) {
       const Key key = queue_.top();
@@ -93,16 +111,14 @@ class LegendreQuadTree {
         scratch_id_.clear();
         for (std::size_t k = node.begin; k < node.end; ++k) {
           const int id = buffer_[k];
-          if (!active[static_cast<std::size_t>(id)]) continue;
-          const ConformalHit& h = hits[static_cast<std::size_t>(id)];
-          const double f0 = h.u * c0 + h.v * s0, f1 = h.u * c1 + h.v * s1;
+          const auto i = static_cast<std::size_t>(id);
+          if (!active[i]) continue;
+          const double f0 = u_[i] * c0 + v_[i] * s0, f1 = u_[i] * c1 + v_[i] * s1;
           double lo = std::min(f0, f1), hi = std::max(f0, f1);
-          if (in_range(h.phi, t0, t1)) hi = h.amp;
-          double anti = h.phi + kPi;
-          if (anti >= 2.0 * kPi) anti -= 2.0 * kPi;
-          if (in_range(anti, t0, t1)) lo = -h.amp;
-          scratch_lo_.push_back(lo - h.tol);
-          scratch_hi_.push_back(hi + h.tol);
+          if (phi_[i] >= t0 && phi_[i] <= t1) hi = amp_[i];
+          if (anti_[i] >= t0 && anti_[i] <= t1) lo = -amp_[i];
+          scratch_lo_.push_back(lo - tol_[i]);
+          scratch_hi_.push_back(hi + tol_[i]);
           scratch_id_.push_back(id);
         }
         for (int rhalf = 0; rhalf < 2; ++rhalf) {
@@ -111,7 +127,7 @@ class LegendreQuadTree {
           const std::size_t child_begin = buffer_.size();
           for (std::size_t j = 0; j < scratch_id_.size(); ++j) {
             const int id = scratch_id_[j];
-            const double r = hits[static_cast<std::size_t>(id)].r;
+            const double r = r_[static_cast<std::size_t>(id)];
             // + sinusoid [lo + r, hi + r], - sinusoid [lo - r, hi - r]
             const bool plus = scratch_lo_[j] + r <= r1 && scratch_hi_[j] + r >= r0;
             const bool minus = scratch_lo_[j] - r <= r1 && scratch_hi_[j] - r >= r0;
@@ -149,7 +165,6 @@ class LegendreQuadTree {
       return sequence > o.sequence;
     }
   };
-  static bool in_range(double a, double t0, double t1) { return a >= t0 && a <= t1; }
 
   double rho_max_;
   int max_level_;
@@ -160,6 +175,7 @@ class LegendreQuadTree {
   std::uint32_t sequence_ = 0;
   int expansions_ = 0;
   std::vector<int> buffer_;
+  std::vector<double> u_, v_, r_, tol_, amp_, phi_, anti_;
   std::vector<Node> nodes_;
   std::vector<double> scratch_lo_, scratch_hi_;
   std::vector<int> scratch_id_;
