@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import darkrecon as dr
 import numpy as np
+
+import darkrecon as dr
 from darkrecon.tracking import helix as hx
 from darkrecon.tracking import testing as tt
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import darkrecon as dr
 import numpy as np
 import pytest
-from darkrecon.tracking import testing as tt
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import darkrecon as dr
+from darkrecon.tracking import testing as tt
 
 
 @pytest.fixture(scope="module")

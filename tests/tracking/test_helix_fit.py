@@ -8,9 +8,10 @@ the truth, and the result must not depend on hit order or thread count.
 
 from __future__ import annotations
 
-import darkrecon as dr
 import numpy as np
 import pytest
+
+import darkrecon as dr
 from darkrecon.tracking import testing as tt
 
 
