@@ -302,3 +302,35 @@ class EventBuilder:
             "status": np.stack([s["status"] for s in self.slots], 1)[mask],
         }
         return cols, offsets
+
+
+def first_nonzero_proposals(n: int, propose, shapes, tries: int = 8, max_rounds: int = 500,
+                            what: str = "generation"):
+    """One proposal with non-zero weight for each of ``n`` slots.
+
+    ``propose(slots)`` returns ``(*parts, weight)`` for the slot indices it is given (each slot
+    repeated ``tries`` times per round); ``shapes`` are the per-slot shapes of the parts. Each
+    slot keeps its first non-zero proposal, and the weights are divided by the number of
+    proposals used up to each slot's first success, which keeps ``sum(weight)`` an unbiased
+    estimate of the cross section within the cuts.
+    """
+    outs = [np.zeros((n, *shape)) for shape in shapes]
+    weight = np.zeros(n)
+    todo, n_prop = np.arange(n), 0
+    for _ in range(max_rounds):
+        if todo.size == 0:
+            break
+        *parts, wt = propose(np.repeat(todo, tries))
+        ok = (wt > 0).reshape(todo.size, tries)
+        has = ok.any(axis=1)
+        first = np.argmax(ok, axis=1)
+        n_prop += int(np.where(has, first + 1, tries).sum())
+        pick = np.arange(todo.size)[has] * tries + first[has]
+        slots = todo[has]
+        for out, part in zip(outs, parts, strict=True):
+            out[slots] = part[pick]
+        weight[slots] = wt[pick]
+        todo = todo[~has]
+    else:
+        raise RuntimeError(f"{what}: the cuts leave (almost) no phase space")
+    return (*outs, weight / max(n_prop, 1))

@@ -168,25 +168,9 @@ def _xs(beam, mass, g_prime, theta_min, theta_max, br_invisible):
 def _weighted_in_cuts(rng, sqrt_s, mass, theta_min, theta_max, tries: int = 8):
     """One e- mu+ Z' event with non-zero weight per entry of ``sqrt_s``; the weights are
     divided by the number of proposals used, so they sum to the cross-section estimate."""
-    n = len(sqrt_s)
-    k1, k2, zp, w = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros((n, 4)), np.zeros(n)
-    todo, n_prop = np.arange(n), 0
-    for _ in range(500):
-        if todo.size == 0:
-            break
-        reps = np.repeat(todo, tries)
-        a, b, c, wt = weighted_events(rng, sqrt_s[reps], mass, theta_min, theta_max)
-        ok = (wt > 0).reshape(todo.size, tries)
-        has = ok.any(axis=1)
-        first = np.argmax(ok, axis=1)
-        n_prop += int(np.where(has, first + 1, tries).sum())
-        pick = np.arange(todo.size)[has] * tries + first[has]
-        slots = todo[has]
-        k1[slots], k2[slots], zp[slots], w[slots] = a[pick], b[pick], c[pick], wt[pick]
-        todo = todo[~has]
-    else:
-        raise RuntimeError("zprime_emu_invisible: the cuts leave (almost) no phase space")
-    return k1, k2, zp, w / max(n_prop, 1)
+    return ps.first_nonzero_proposals(
+        len(sqrt_s), lambda reps: weighted_events(rng, sqrt_s[reps], mass, theta_min, theta_max),
+        ((4,), (4,), (4,)), tries=tries, max_rounds=500, what="zprime_emu_invisible")
 
 
 def _gen(n, beam, rng, frame, mass, g_prime, theta_min, theta_max, br_invisible):

@@ -108,29 +108,15 @@ def _proposals(rng, m: int, sqrt_s: np.ndarray, lepton_mass: float, w_min: float
 
 def _generate(n, rng, sqrt_s, lepton_mass, w_min, w_max, q2_max, tries: int = 8):
     """One event with non-zero weight per slot, each at its own sqrt(s): proposals are made in
-    rounds of ``tries`` per unfilled slot and each slot keeps its first non-zero one. The
-    weights are divided by the number of proposals used (up to each slot's first success),
-    which keeps sum(weight) an unbiased estimate of the cross section."""
-    e1, e2, pair = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros((n, 4))
-    w = np.zeros(n)
-    todo = np.arange(n)
-    n_prop = 0
-    for _ in range(200):
-        if todo.size == 0:
-            break
-        reps = np.repeat(todo, tries)
+    rounds of ``tries`` per unfilled slot and each slot keeps its first non-zero one
+    (:func:`darkrecon.generators._phasespace.first_nonzero_proposals`)."""
+
+    def propose(reps):
         a, b, c, _, wt = _proposals(rng, reps.size, sqrt_s[reps], lepton_mass, w_min, w_max, q2_max)
-        ok = (wt > 0).reshape(todo.size, tries)
-        has = ok.any(axis=1)
-        first = np.argmax(ok, axis=1)
-        n_prop += int(np.where(has, first + 1, tries).sum())
-        pick = np.arange(todo.size)[has] * tries + first[has]
-        slots = todo[has]
-        e1[slots], e2[slots], pair[slots], w[slots] = a[pick], b[pick], c[pick], wt[pick]
-        todo = todo[~has]
-    else:
-        raise RuntimeError("two-photon generation: the cuts leave (almost) no phase space")
-    return e1, e2, pair, w / max(n_prop, 1)
+        return a, b, c, wt
+
+    return ps.first_nonzero_proposals(n, propose, ((4,), (4,), (4,)), tries=tries, max_rounds=200,
+                                      what="two-photon generation")
 
 
 def _cross_section(beam, lepton_mass, w_min, w_max, q2_max, n_points=200_000, seed=1975):
