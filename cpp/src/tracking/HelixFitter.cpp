@@ -435,6 +435,22 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
 
 /// z0 and tanLambda of the line z(s) through the most stereo drift-circle candidates (a small
 /// RANSAC over pairs from the inner and outer thirds of the hits), for retries.
+/// Where a wire's transverse line d + t u (relative to the perigee P) meets the track circle
+/// G(q) = omega/2 |q|^2 - q . e = 0 (e = (sin phi0, -cos phi0)): the root t nearest the given
+/// wire point, in a form regular for omega -> 0. A line that misses the circle gets its point
+/// of closest approach; NaN when there is none (a straight track parallel to the wire).
+double circle_crossing(double omega, double dx, double dy, double ux, double uy, double e_x, double e_y) {
+  const double qa = 0.5 * omega * (ux * ux + uy * uy);
+  const double qb = omega * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
+  const double qc = 0.5 * omega * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
+  const double disc = qb * qb - 4.0 * qa * qc;
+  if (disc < 0.0) return qa == 0.0 ? std::numeric_limits<double>::quiet_NaN() : -qb / (2.0 * qa);
+  const double q = -0.5 * (qb + std::copysign(std::sqrt(disc), qb));
+  const double t1 = q != 0.0 ? qc / q : std::numeric_limits<double>::infinity();
+  const double t2 = qa != 0.0 ? q / qa : std::numeric_limits<double>::infinity();
+  return std::abs(t1) < std::abs(t2) ? t1 : t2;
+}
+
 bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
 
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
@@ -512,20 +528,7 @@ bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end,
     const double ux = in.wire_dir[3 * r], uy = in.wire_dir[3 * r + 1], uz = in.wire_dir[3 * r + 2];
     if (std::hypot(ux, uy) < 1e-6) continue;
     const double dx = in.wire_point[3 * r] - px, dy = in.wire_point[3 * r + 1] - py;
-    const double qa = 0.5 * h->omega * (ux * ux + uy * uy);
-    const double qb = h->omega * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
-    const double qc = 0.5 * h->omega * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
-    const double disc = qb * qb - 4.0 * qa * qc;
-    double t;
-    if (disc < 0.0) {
-      if (qa == 0.0) continue;
-      t = -qb / (2.0 * qa);
-    } else {
-      const double q = -0.5 * (qb + std::copysign(std::sqrt(disc), qb));
-      const double t1 = q != 0.0 ? qc / q : std::numeric_limits<double>::infinity();
-      const double t2 = qa != 0.0 ? q / qa : std::numeric_limits<double>::infinity();
-      t = std::abs(t1) < std::abs(t2) ? t1 : t2;
-    }
+    const double t = circle_crossing(h->omega, dx, dy, ux, uy, e_x, e_y);
     if (!std::isfinite(t)) continue;
     const double qx = dx + t * ux, qy = dy + t * uy;
     const double slope = (h->omega * qx - e_x) * ux + (h->omega * qy - e_y) * uy;
@@ -650,20 +653,7 @@ void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix*
     if (axial(r)) continue;
     const double ux = in.wire_dir[3 * r], uy = in.wire_dir[3 * r + 1], uz = in.wire_dir[3 * r + 2];
     const double dx = in.wire_point[3 * r] - px, dy = in.wire_point[3 * r + 1] - py;
-    const double qa = 0.5 * h.omega * (ux * ux + uy * uy);
-    const double qb = h.omega * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
-    const double qc = 0.5 * h.omega * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
-    double t;
-    const double disc = qb * qb - 4.0 * qa * qc;
-    if (disc < 0.0) {
-      if (qa == 0.0) continue;
-      t = -qb / (2.0 * qa);
-    } else {
-      const double q = -0.5 * (qb + std::copysign(std::sqrt(disc), qb));
-      const double t1 = q != 0.0 ? qc / q : std::numeric_limits<double>::infinity();
-      const double t2 = qa != 0.0 ? q / qa : std::numeric_limits<double>::infinity();
-      t = std::abs(t1) < std::abs(t2) ? t1 : t2;
-    }
+    const double t = circle_crossing(h.omega, dx, dy, ux, uy, e_x, e_y);
     if (!std::isfinite(t)) continue;
     const double qx = dx + t * ux, qy = dy + t * uy;  // relative to the perigee
     const double slope = (h.omega * qx - e_x) * ux + (h.omega * qy - e_y) * uy;  // dG/dt

@@ -7,8 +7,11 @@ import math
 import awkward as ak
 import numpy as np
 
-#: ECL polar gaps between the endcaps and the barrel, in rad (basf2 ecl geometry; belle2_numbers.md).
-GAPS = ((math.radians(31.4), math.radians(32.2)), (math.radians(128.7), math.radians(130.7)))
+from darkrecon.ecl.geometry import POLAR_REGIONS_DEG
+
+#: ECL polar gaps between the endcaps and the barrel, in rad: the ECL geometry's regions.
+GAPS = tuple(tuple(math.radians(x) for x in POLAR_REGIONS_DEG[name])
+             for name in ("forward_gap", "backward_gap"))
 
 
 def photons(clusters: ak.Array) -> ak.Array:

@@ -19,6 +19,7 @@ import numpy as np
 
 from darkrecon import kinematics
 from darkrecon.beam import Beam
+from darkrecon.ecl.geometry import POLAR_REGIONS_DEG
 from darkrecon.select.cutflow import CutFlow
 from darkrecon.select.selection import (
     CLUSTER_FIELDS,
@@ -31,7 +32,7 @@ from darkrecon.select.selection import (
 
 M_MU = 0.1056583755  # GeV, PDG 2024
 M_E = 0.51099895e-3
-BARREL = (math.radians(32.2), math.radians(128.7))
+BARREL = tuple(math.radians(x) for x in POLAR_REGIONS_DEG["barrel"])  # ECL geometry regions
 
 
 def _pair_kinematics(pair: ak.Array, masses: np.ndarray, beam: Beam):
