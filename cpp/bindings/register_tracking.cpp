@@ -37,15 +37,21 @@ void register_tracking(py::module_& m) {
         require_same_length(sg, "sigma", n, "wire_point");
         const Int64Array off = as_offsets(offsets, "offsets", n);
         const py::ssize_t n_tracks = off.shape(0) - 1;
+        // Per-hit checks; the error message is only built for a failing row (formatting it for
+        // every row cost as much as the fit itself).
         for (py::ssize_t i = 0; i < n; ++i) {
           const double* u = wd.data() + 3 * i;
           const double norm = std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
-          require(std::abs(norm - 1.0) < 1e-6, "wire_dir must hold unit vectors; row " + std::to_string(i) +
-                                                   " has norm " + std::to_string(norm));
-          require(dr.data()[i] >= 0.0, "drift must be >= 0; row " + std::to_string(i) + " is " +
-                                           std::to_string(dr.data()[i]));
-          require(sg.data()[i] > 0.0, "sigma must be > 0; row " + std::to_string(i) + " is " +
-                                          std::to_string(sg.data()[i]));
+          if (!(std::abs(norm - 1.0) < 1e-6)) {
+            require(false, "wire_dir must hold unit vectors; row " + std::to_string(i) + " has norm " +
+                               std::to_string(norm));
+          }
+          if (!(dr.data()[i] >= 0.0)) {
+            require(false, "drift must be >= 0; row " + std::to_string(i) + " is " + std::to_string(dr.data()[i]));
+          }
+          if (!(sg.data()[i] > 0.0)) {
+            require(false, "sigma must be > 0; row " + std::to_string(i) + " is " + std::to_string(sg.data()[i]));
+          }
         }
         DoubleArray sd;
         if (!seed.is_none()) {

@@ -12,6 +12,14 @@
 #include "darkrecon/core/Parallel.hpp"
 #include "darkrecon/tracking/detail/WireDoca.hpp"
 
+#ifdef DR_COUNT
+#include <cstdio>
+long g_prefit = 0, g_anneal = 0, g_gn = 0, g_attempts = 0, g_tracks = 0, g_newton = 0;
+struct Printer { ~Printer() { std::printf("per track: prefit %.2f anneal %.2f gn %.2f attempts %.2f\n", double(g_prefit)/g_tracks, double(g_anneal)/g_tracks, double(g_gn)/g_tracks, double(g_attempts)/g_tracks); } } g_printer;
+#define DRC(x) ++(x)
+#else
+#define DRC(x)
+#endif
 namespace darkrecon::tracking {
 
 /// z0 and tanLambda from the stereo wires for the circle already in *out (see seed_helix).
@@ -36,6 +44,7 @@ struct HitState {
   Vector3 normal;
   bool ok = false;     // DOCA converged
   bool used = true;    // kept by the outlier decision
+  bool axial = false;  // wire along z: closed-form DOCA (evaluate_axial)
 };
 
 /// Scratch reused across the tracks of one thread.
@@ -46,9 +55,44 @@ struct Workspace {
   Eigen::VectorXd rw;
   Eigen::LLT<Eigen::MatrixXd> llt;
   bool v_valid = false;  // the multiple-scattering hit covariance is current
+  // Every hit needs its closest point, arc length and normal (multiple scattering): no closed
+  // form for the axial wires then.
+  bool geometry = false;
 };
 
-void evaluate(const Helix& h, double c0, double s0, HitState& hs) {
+/// DOCA of an axial wire (u = (0, 0, uz)) in closed form, without trigonometry or iteration.
+/// Relative to the perigee P = d0 e (e = (sin phi0, -cos phi0)), the circle is
+/// G(q) = omega/2 |q|^2 - q . e = 0 with its centre at q_c = e / omega, and
+/// omega^2 |q - q_c|^2 = 1 + 2 omega G =: S^2, so the distance of q from the circle (outwards
+/// times sign omega) is F = (S - 1) / omega = 2 G / (1 + S), regular for omega -> 0 (the
+/// Karimaki form, NIM A305 (1991) 187). With n = u x t the signed DOCA is D = -uz F, and
+/// dF/dG = 1 / S, dF/domega|_G = -F^2 / (2 S); G's derivatives: dG/dd0 = 1 - omega q.e,
+/// dG/dphi0 = -(1 + omega d0) q.f (f = (cos phi0, sin phi0)), dG/domega = |q|^2 / 2.
+inline void evaluate_axial(const Helix& h, double c0, double s0, HitState& hs) {
+  const double uz = hs.wire.direction.z();
+  const double qx = hs.wire.point.x() - h.d0 * s0, qy = hs.wire.point.y() + h.d0 * c0;
+  const double qe = qx * s0 - qy * c0, qf = qx * c0 + qy * s0;
+  const double q2 = qx * qx + qy * qy;
+  const double g = 0.5 * h.omega * q2 - qe;
+  const double s2 = 1.0 + 2.0 * h.omega * g;
+  const double sq = std::sqrt(std::max(s2, 0.0));
+  hs.ok = sq > 1e-12;
+  if (!hs.ok) return;
+  const double f = 2.0 * g / (1.0 + sq);
+  const double k = -uz / sq;
+  hs.doca = -uz * f;
+  hs.jac[0] = k * (1.0 - h.omega * qe);
+  hs.jac[1] = -k * (1.0 + h.omega * h.d0) * qf;
+  hs.jac[2] = k * 0.5 * (q2 - f * f);
+  hs.jac[3] = 0.0;
+  hs.jac[4] = 0.0;
+}
+
+void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry) {
+  if (hs.axial && !geometry) {
+    evaluate_axial(h, c0, s0, hs);
+    return;
+  }
   const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s);
   hs.s = r.s;
   hs.ok = r.ok;
@@ -64,16 +108,16 @@ void evaluate(const Helix& h, double c0, double s0, HitState& hs) {
   hs.jac[4] = n.z() * r.s;
 }
 
-void evaluate_all(const Helix& h, std::vector<HitState>& hits) {
+void evaluate_all(const Helix& h, std::vector<HitState>& hits, bool geometry) {
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
-  for (auto& hs : hits) evaluate(h, c0, s0, hs);
+  for (auto& hs : hits) evaluate(h, c0, s0, hs, geometry);
 }
 
 Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
 
 /// One annealing Gauss-Newton step at temperature T. Returns false if the normal matrix is
 /// singular (too few effective hits).
-bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, double cut) {
+bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, double cut, bool geometry) {
   Matrix5 a = Matrix5::Zero();
   Vector5 b = Vector5::Zero();
   const double ec = std::exp(-0.5 * cut / temperature);
@@ -97,7 +141,7 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
   const Vector5 dp = llt.solve(b);
   if (!dp.allFinite()) return false;
   h = step(h, dp);
-  evaluate_all(h, hits);
+  evaluate_all(h, hits, geometry);
   return true;
 }
 
@@ -262,6 +306,7 @@ double best_side_chi2(const HitState& hs) {
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
                      Workspace& ws, bool warm_axial = false) {
   TrackFit out;
+  DRC(g_attempts);
   out.cov.setConstant(kNaN);
   auto& hits = ws.hits;
   for (auto& hs : hits) {
@@ -270,9 +315,10 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     // circle: a warm start for Newton, which saves the start-point trigonometry.
     const bool axial = hs.wire.direction.x() * hs.wire.direction.x() +
                            hs.wire.direction.y() * hs.wire.direction.y() < 1e-12;
+    if (hs.axial && !ws.geometry) continue;  // closed form, no start point needed
     if (!(warm_axial && axial && hs.ok && std::isfinite(hs.s))) hs.s = detail::doca_start(h, hs.wire);
   }
-  evaluate_all(h, hits);
+  evaluate_all(h, hits, ws.geometry);
   int evaluations = 1;
   const double cut = opt.outlier_chi2_cut;
   set_effective_variances(h, hits, opt, ws.order);
@@ -288,13 +334,14 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     mean = m > 0 ? mean / m : 1.0;
     double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
     while (true) {
-      if (!anneal_step(h, hits, t, cut)) {
+      if (!anneal_step(h, hits, t, cut, ws.geometry)) {
         out.helix = h;
         out.iterations = evaluations;
         out.ndf = -5;
         return out;
       }
       ++evaluations;
+      DRC(g_anneal);
       if (t <= 1.0) break;
       t = std::max(1.0, t * anneal_factor);
     }
@@ -332,8 +379,9 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       double chi2_new = kNaN;
       for (int halving = 0; halving < 8; ++halving) {
         h = step(h0, dp);
-        evaluate_all(h, hits);
+        evaluate_all(h, hits, ws.geometry);
         ++evaluations;
+        DRC(g_gn);
         chi2_new = accumulate(h);
         if (chi2_new <= chi2 * (1.0 + 1e-10) + 1e-10) break;
         dp *= 0.5;
@@ -353,7 +401,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     }
     const bool refresh_v = opt.multiple_scattering && round < 2;
     if (!changed && !refresh_v) break;
-    evaluate_all(h, hits);
+    evaluate_all(h, hits, ws.geometry);
     ++evaluations;
     ws.v_valid = false;
     chi2 = accumulate(h);
@@ -382,6 +430,7 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
 /// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
 void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt) {
   const double cut = opt.outlier_chi2_cut;
+  const bool geometry = opt.multiple_scattering;
   std::vector<HitState*> ax;
   for (auto& hs : hits) {
     if (std::hypot(hs.wire.direction.x(), hs.wire.direction.y()) < 1e-6) ax.push_back(&hs);
@@ -389,9 +438,11 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
   if (ax.size() < 5) return;
   const auto eval = [&]() {
     const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
-    for (auto* hs : ax) evaluate(h, c0, s0, *hs);
+    for (auto* hs : ax) evaluate(h, c0, s0, *hs, geometry);
   };
-  for (auto* hs : ax) hs->s = detail::doca_start(h, hs->wire);
+  if (geometry) {
+    for (auto* hs : ax) hs->s = detail::doca_start(h, hs->wire);
+  }
   eval();
   double mean = 0.0;
   int m = 0;
@@ -428,6 +479,7 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     h.phi0 += dp[1];
     h.omega += dp[2];
     eval();
+    DRC(g_prefit);
     if (t <= 1.0 && dp.dot(b) < 1e-2) break;
     t = std::max(1.0, t * opt.anneal_factor);
   }
@@ -456,6 +508,7 @@ bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end,
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
                  const HelixFitterOptions& opt, Workspace& ws) {
   TrackFit out;
+  DRC(g_tracks);
   out.cov.setConstant(kNaN);
   ws.hits.clear();
   const std::size_t n = end - begin;
@@ -470,6 +523,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   out.helix = h;
   if (n < 5) return out;
 
+  ws.geometry = opt.multiple_scattering;
   auto& hits = ws.hits;
   hits.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -482,6 +536,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.inv_var_eff = hs.inv_var;
     hs.ok = false;
     hs.s = kNaN;
+    hs.axial = hs.wire.direction.x() * hs.wire.direction.x() + hs.wire.direction.y() * hs.wire.direction.y() < 1e-24;
   }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
