@@ -4,6 +4,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -12,24 +13,30 @@
 #include "darkrecon/core/Parallel.hpp"
 #include "darkrecon/tracking/detail/WireDoca.hpp"
 
-#ifdef DR_COUNT
-#include <cstdio>
-long g_prefit = 0, g_anneal = 0, g_gn = 0, g_attempts = 0, g_tracks = 0, g_newton = 0;
-struct Printer { ~Printer() { std::printf("per track: prefit %.2f anneal %.2f gn %.2f attempts %.2f\n", double(g_prefit)/g_tracks, double(g_anneal)/g_tracks, double(g_gn)/g_tracks, double(g_attempts)/g_tracks); } } g_printer;
-#define DRC(x) ++(x)
-#else
-#define DRC(x)
-#endif
 namespace darkrecon::tracking {
 
 /// z0 and tanLambda from the stereo wires for the circle already in *out (see seed_helix).
 void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
 
 namespace {
+struct HitState;
+/// seed_z that also stores, in hits[i].s (rows begin + i), the arc length where each stereo
+/// wire crosses the circle: the warm start of the first DOCA of that hit.
+void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
+                      HitState* hits);
+/// The Karimaki circle of seed_helix alone (z0 = tanLambda = 0).
+bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
+}  // namespace
+
+namespace {
 
 using Vector5 = Eigen::Matrix<double, 5, 1>;
 using Matrix5 = Eigen::Matrix<double, 5, 5>;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kTaylorStep = 0.05;  // cm, see evaluate()
+// The circle prefit starts 10x cooler than the main annealing: above T ~ (d_max / sigma)^2 the
+// annealed fit is a fit to the wire positions, i.e. the Karimaki seed it starts from.
+constexpr double kPrefitScale = 0.1;
 
 /// Per-hit scratch of one fit.
 struct HitState {
@@ -51,6 +58,7 @@ struct HitState {
 struct Workspace {
   std::vector<HitState> hits;
   std::vector<int> order;
+  std::vector<HitState*> axial_hits;
   Eigen::MatrixXd g, v, jw;
   Eigen::VectorXd rw;
   Eigen::LLT<Eigen::MatrixXd> llt;
@@ -93,7 +101,10 @@ void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry)
     evaluate_axial(h, c0, s0, hs);
     return;
   }
-  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s);
+  // Newton from the previous arc length; once a step is below 0.05 cm the closest point is moved
+  // along the helix to second order instead of another evaluation: the DOCA error is then
+  // O(step^3 omega^2) < 1e-7 cm for omega < 0.03/cm, and vanishes as the fit converges.
+  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s, 12, 1e-9, kTaylorStep);
   hs.s = r.s;
   hs.ok = r.ok;
   hs.doca = r.doca;
@@ -106,6 +117,27 @@ void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry)
   hs.jac[2] = n.dot(r.dpos_domega);
   hs.jac[3] = n.z();
   hs.jac[4] = n.z() * r.s;
+}
+
+/// a += w j j^T on the lower triangle only (what Eigen's LLT reads), for the normal equations.
+template <int N>
+inline void add_outer_lower(Eigen::Matrix<double, N, N>& a, const Eigen::Matrix<double, N, 1>& j, double w) {
+  for (int c = 0; c < N; ++c) {
+    const double wj = w * j[c];
+    for (int r = c; r < N; ++r) a(r, c) += wj * j[r];
+  }
+}
+
+/// exp(-x) and exp(-y) of the two mirror hypotheses of a hit (x, y >= 0). The smaller is left at
+/// 0 when below e^-40 times the larger (it cannot change a weight), and arguments beyond 700 give
+/// 0 directly (no trip through exp's slow underflow path).
+inline void mirror_exps(double x, double y, double& ex, double& ey) {
+  const bool x_low = x <= y;
+  const double lo = x_low ? x : y, hi = x_low ? y : x;
+  const double elo = lo < 700.0 ? std::exp(-lo) : 0.0;
+  const double ehi = hi - lo < 40.0 && hi < 700.0 ? std::exp(-hi) : 0.0;
+  ex = x_low ? elo : ehi;
+  ey = x_low ? ehi : elo;
 }
 
 void evaluate_all(const Helix& h, std::vector<HitState>& hits, bool geometry) {
@@ -125,13 +157,14 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
     if (!hs.ok) continue;
     const double k = 0.5 * hs.inv_var_eff / temperature;
     const double rp = hs.doca - hs.drift, rm = hs.doca + hs.drift;
-    const double ep = std::exp(-k * rp * rp), em = std::exp(-k * rm * rm);
+    double ep, em;
+    mirror_exps(k * rp * rp, k * rm * rm, ep, em);
     const double sum = ep + em;
     if (!(sum > 0.0)) continue;
     const double w = sum / (sum + ec);
     const double m = hs.drift * (ep - em) / sum;
     const double wi = w * hs.inv_var_eff;
-    a.noalias() += wi * hs.jac * hs.jac.transpose();
+    add_outer_lower(a, hs.jac, wi);
     b.noalias() += (wi * (m - hs.doca)) * hs.jac;
   }
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
@@ -156,7 +189,7 @@ double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector
     const double sgn = hs.doca >= 0.0 ? 1.0 : -1.0;
     const double r = sgn * hs.doca - hs.drift;
     const Vector5 j = sgn * hs.jac;
-    a.noalias() += hs.inv_var * j * j.transpose();
+    add_outer_lower(a, j, hs.inv_var);
     b.noalias() -= (hs.inv_var * r) * j;
     chi2 += hs.inv_var * r * r;
     ++n_used;
@@ -304,19 +337,20 @@ double best_side_chi2(const HitState& hs) {
 /// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
 /// Leaves the hit states of the result in ws.hits.
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
-                     Workspace& ws, bool warm_axial = false) {
+                     Workspace& ws, bool warm = false) {
   TrackFit out;
-  DRC(g_attempts);
   out.cov.setConstant(kNaN);
   auto& hits = ws.hits;
   for (auto& hs : hits) {
     hs.used = true;
     // After the circle prefit the axial hits' arc lengths are already those of (almost) this
     // circle: a warm start for Newton, which saves the start-point trigonometry.
+    // The stereo hits' crossing arc lengths from seed_z_with_arcs are one as well.
     const bool axial = hs.wire.direction.x() * hs.wire.direction.x() +
                            hs.wire.direction.y() * hs.wire.direction.y() < 1e-12;
     if (hs.axial && !ws.geometry) continue;  // closed form, no start point needed
-    if (!(warm_axial && axial && hs.ok && std::isfinite(hs.s))) hs.s = detail::doca_start(h, hs.wire);
+    const bool warm_ok = warm && std::isfinite(hs.s) && (hs.ok || !axial);
+    if (!warm_ok) hs.s = detail::doca_start(h, hs.wire);
   }
   evaluate_all(h, hits, ws.geometry);
   int evaluations = 1;
@@ -341,7 +375,6 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         return out;
       }
       ++evaluations;
-      DRC(g_anneal);
       if (t <= 1.0) break;
       t = std::max(1.0, t * anneal_factor);
     }
@@ -381,7 +414,6 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         h = step(h0, dp);
         evaluate_all(h, hits, ws.geometry);
         ++evaluations;
-        DRC(g_gn);
         chi2_new = accumulate(h);
         if (chi2_new <= chi2 * (1.0 + 1e-10) + 1e-10) break;
         dp *= 0.5;
@@ -428,20 +460,22 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
 
 /// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
 /// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
-void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt) {
+void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt, Workspace& ws) {
   const double cut = opt.outlier_chi2_cut;
   const bool geometry = opt.multiple_scattering;
-  std::vector<HitState*> ax;
+  std::vector<HitState*>& ax = ws.axial_hits;
+  ax.clear();
   for (auto& hs : hits) {
-    if (std::hypot(hs.wire.direction.x(), hs.wire.direction.y()) < 1e-6) ax.push_back(&hs);
+    const Vector3& u = hs.wire.direction;
+    if (u.x() * u.x() + u.y() * u.y() < 1e-12) ax.push_back(&hs);
   }
   if (ax.size() < 5) return;
   const auto eval = [&]() {
     const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
     for (auto* hs : ax) evaluate(h, c0, s0, *hs, geometry);
   };
-  if (geometry) {
-    for (auto* hs : ax) hs->s = detail::doca_start(h, hs->wire);
+  for (auto* hs : ax) {
+    if (geometry || !hs->axial) hs->s = detail::doca_start(h, hs->wire);
   }
   eval();
   double mean = 0.0;
@@ -452,7 +486,7 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     ++m;
   }
   if (m < 5) return;
-  double t = std::clamp(mean / m * opt.start_temperature_factor, 1.0, opt.max_temperature);
+  double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
   for (int k = 0; k < 40; ++k) {
     Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
     Eigen::Vector3d b = Eigen::Vector3d::Zero();
@@ -461,13 +495,14 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
       if (!hs->ok) continue;
       const double kk = 0.5 * hs->inv_var_eff / t;
       const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
-      const double ep = std::exp(-kk * rp * rp), em = std::exp(-kk * rm * rm);
+      double ep, em;
+      mirror_exps(kk * rp * rp, kk * rm * rm, ep, em);
       const double sum = ep + em;
       if (!(sum > 0.0)) continue;
       const double w = sum / (sum + ec) * hs->inv_var_eff;
       const double mval = hs->drift * (ep - em) / sum;
       const Eigen::Vector3d j = hs->jac.head<3>();
-      a.noalias() += w * j * j.transpose();
+      add_outer_lower(a, j, w);
       b.noalias() += (w * (mval - hs->doca)) * j;
     }
     a.diagonal() *= 1.0 + 1e-9;
@@ -479,7 +514,6 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     h.phi0 += dp[1];
     h.omega += dp[2];
     eval();
-    DRC(g_prefit);
     if (t <= 1.0 && dp.dot(b) < 1e-2) break;
     t = std::max(1.0, t * opt.anneal_factor);
   }
@@ -508,7 +542,6 @@ bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end,
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
                  const HelixFitterOptions& opt, Workspace& ws) {
   TrackFit out;
-  DRC(g_tracks);
   out.cov.setConstant(kNaN);
   ws.hits.clear();
   const std::size_t n = end - begin;
@@ -516,7 +549,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   Helix h;
   if (seed) {
     h = Helix(seed[0], seed[1], seed[2], seed[3], seed[4]);
-  } else if (!seed_helix(in, begin, end, &h)) {
+  } else if (!(opt.annealing ? seed_circle(in, begin, end, &h) : seed_helix(in, begin, end, &h))) {
     out.helix = h;
     return out;
   }
@@ -541,8 +574,8 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
     // hits with it (the wire-position circle is too coarse for the stereo z).
-    prefit_circle(h, hits, opt);
-    seed_z(in, begin, end, &h);
+    prefit_circle(h, hits, opt, ws);
+    seed_z_with_arcs(in, begin, end, &h, hits.data());
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
   int evaluations = best.iterations;
@@ -630,11 +663,23 @@ bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end,
 }  // namespace
 
 bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+  if (!seed_circle(in, begin, end, out)) return false;
+  seed_z(in, begin, end, out);
+  return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
+}
+
+void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+  seed_z_with_arcs(in, begin, end, out, nullptr);
+}
+
+namespace {
+
+bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
   *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
   // Karimaki circle fit (NIM A305 (1991) 187) on the axial wire positions, or on every wire's
   // given point if fewer than 3 wires are axial.
   const auto axial = [&](std::size_t r) {
-    return std::hypot(in.wire_dir[3 * r], in.wire_dir[3 * r + 1]) < 1e-6;
+    return in.wire_dir[3 * r] * in.wire_dir[3 * r] + in.wire_dir[3 * r + 1] * in.wire_dir[3 * r + 1] < 1e-12;
   };
   std::size_t n_axial = 0;
   for (std::size_t r = begin; r < end; ++r) n_axial += axial(r) ? 1 : 0;
@@ -678,17 +723,34 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
   Helix h(2.0 * best_delta / (1.0 + root), best_phi, root > 0 ? 2.0 * best_kappa / root : 0.0, 0.0, 0.0);
   // Orient the circle so that the hits lie at positive arc length (a track leaving the origin).
   double s_sum = 0.0;
-  for (std::size_t r = begin; r < end; ++r) s_sum += h.arc_length_to(in.wire_point[3 * r], in.wire_point[3 * r + 1]);
+  // sign(s) = sign(a), a = (q . (cos phi0, sin phi0)) for q from the perigee: the arc lengths
+  // themselves (atan2) are only needed when the hits are on both sides.
+  const double hc0 = std::cos(h.phi0), hs0 = std::sin(h.phi0);
+  std::size_t n_pos = 0, n_neg = 0;
+  for (std::size_t r = begin; r < end; ++r) {
+    const double a = (in.wire_point[3 * r] - h.d0 * hs0) * hc0 + (in.wire_point[3 * r + 1] + h.d0 * hc0) * hs0;
+    n_pos += a > 0.0 ? 1 : 0;
+    n_neg += a < 0.0 ? 1 : 0;
+  }
+  if (n_neg == 0) {
+    s_sum = n_pos > 0 ? 1.0 : 0.0;
+  } else if (n_pos == 0) {
+    s_sum = -1.0;
+  } else {
+    for (std::size_t r = begin; r < end; ++r) {
+      s_sum += h.arc_length_to(in.wire_point[3 * r], in.wire_point[3 * r + 1], hc0, hs0);
+    }
+  }
   if (s_sum < 0.0) h = Helix(-h.d0, wrap_angle(h.phi0 + 3.141592653589793), -h.omega, 0.0, 0.0);
   *out = h;
-  seed_z(in, begin, end, out);
   return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
 }
 
-void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
+                      HitState* hits) {
   Helix h = *out;
   const auto axial = [&](std::size_t r) {
-    return std::hypot(in.wire_dir[3 * r], in.wire_dir[3 * r + 1]) < 1e-6;
+    return in.wire_dir[3 * r] * in.wire_dir[3 * r] + in.wire_dir[3 * r + 1] * in.wire_dir[3 * r + 1] < 1e-12;
   };
   // z from the stereo wires. A stereo wire's xy position moves with z; where its xy line meets
   // the circle gives z for a hit on the wire. It is solved on the implicit circle
@@ -712,10 +774,13 @@ void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix*
     if (!std::isfinite(t)) continue;
     const double qx = dx + t * ux, qy = dy + t * uy;  // relative to the perigee
     const double slope = (h.omega * qx - e_x) * ux + (h.omega * qy - e_y) * uy;  // dG/dt
-    const double s = h.arc_length_to(px + qx, py + qy);
+    const double s = h.arc_length_to(px + qx, py + qy, -e_y, e_x);
     const double z = in.wire_point[3 * r + 2] + t * uz;
     const double dz = std::abs(slope) > 1e-9 ? std::abs((in.drift ? in.drift[r] : 0.0) / slope * uz) : 0.0;
     if (std::isfinite(s) && std::isfinite(z) && std::isfinite(dz)) pts.push_back({s, z, dz});
+    // A warm start only where the wire crosses the circle at a clear angle: near a tangential
+    // crossing (the apex of a curler) the nearer root may lie on the other branch.
+    if (hits && std::abs(slope) > 0.3) hits[r - begin].s = s;
   }
   const auto line_fit = [&](const std::vector<double>& zs) {
     double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
@@ -749,27 +814,39 @@ void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix*
   *out = h;
 }
 
+}  // namespace
+
 void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, const double* seed,
                  const HelixFitterOptions& options, const HelixFitOutput& out, int n_threads) {
-  core::parallel_for(tracks.n_events, n_threads, [&](std::size_t first, std::size_t last) {
+  // Tracks are handed out in blocks from a shared counter rather than in one contiguous range per
+  // thread: fits differ in cost (retries) and a core may be busy with other work. Every track is
+  // fitted on its own with the thread's own workspace, so the schedule cannot change a result.
+  constexpr std::size_t kBlock = 32;
+  const std::size_t n_blocks = (tracks.n_events + kBlock - 1) / kBlock;
+  const auto workers = std::min<std::size_t>(static_cast<std::size_t>(core::resolve_threads(n_threads)), n_blocks);
+  std::atomic<std::size_t> next_block{0};
+  core::parallel_for(workers, static_cast<int>(workers), [&](std::size_t, std::size_t) {
     Workspace ws;
-    for (std::size_t t = first; t < last; ++t) {
-      const std::size_t begin = tracks.begin(t), end = tracks.end(t);
-      const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws);
-      HelixParams p = fit.helix.params();
-      if (std::isfinite(p[1])) p[1] = wrap_angle(p[1]);
-      for (int k = 0; k < 5; ++k) out.params[5 * t + static_cast<std::size_t>(k)] = p[k];
-      for (int r = 0; r < 5; ++r)
-        for (int c = 0; c < 5; ++c) out.cov[25 * t + static_cast<std::size_t>(5 * r + c)] = fit.cov(r, c);
-      out.chi2[t] = fit.chi2;
-      out.ndf[t] = fit.ndf;
-      out.converged[t] = fit.converged ? 1 : 0;
-      if (out.iterations) out.iterations[t] = fit.iterations;
-      const bool have_hits = end - begin >= 5 && ws.hits.size() == end - begin;
-      for (std::size_t i = begin; i < end; ++i) {
-        const HitState* hs = have_hits ? &ws.hits[i - begin] : nullptr;
-        out.weight[i] = hs && hs->used && hs->ok ? 1.0 : 0.0;
-        out.lr_sign[i] = hs && hs->ok ? (hs->doca >= 0.0 ? 1.0 : -1.0) : 0.0;
+    for (std::size_t block = next_block.fetch_add(1); block < n_blocks; block = next_block.fetch_add(1)) {
+      const std::size_t first = block * kBlock, last = std::min(tracks.n_events, first + kBlock);
+      for (std::size_t t = first; t < last; ++t) {
+        const std::size_t begin = tracks.begin(t), end = tracks.end(t);
+        const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws);
+        HelixParams p = fit.helix.params();
+        if (std::isfinite(p[1])) p[1] = wrap_angle(p[1]);
+        for (int k = 0; k < 5; ++k) out.params[5 * t + static_cast<std::size_t>(k)] = p[k];
+        for (int r = 0; r < 5; ++r)
+          for (int c = 0; c < 5; ++c) out.cov[25 * t + static_cast<std::size_t>(5 * r + c)] = fit.cov(r, c);
+        out.chi2[t] = fit.chi2;
+        out.ndf[t] = fit.ndf;
+        out.converged[t] = fit.converged ? 1 : 0;
+        if (out.iterations) out.iterations[t] = fit.iterations;
+        const bool have_hits = end - begin >= 5 && ws.hits.size() == end - begin;
+        for (std::size_t i = begin; i < end; ++i) {
+          const HitState* hs = have_hits ? &ws.hits[i - begin] : nullptr;
+          out.weight[i] = hs && hs->used && hs->ok ? 1.0 : 0.0;
+          out.lr_sign[i] = hs && hs->ok ? (hs->doca >= 0.0 ? 1.0 : -1.0) : 0.0;
+        }
       }
     }
   });

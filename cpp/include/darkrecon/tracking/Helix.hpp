@@ -88,8 +88,10 @@ struct Helix {
 
   /// Transverse arc length of the point of the circle closest to (x, y), in
   /// (-pi/|omega|, pi/|omega|]; for omega = 0 the projection on the line.
-  double arc_length_to(double x, double y) const {
-    const double c0 = std::cos(phi0), s0 = std::sin(phi0);
+  double arc_length_to(double x, double y) const { return arc_length_to(x, y, std::cos(phi0), std::sin(phi0)); }
+
+  /// The same with cos(phi0), sin(phi0) given (computed once for many points).
+  double arc_length_to(double x, double y, double c0, double s0) const {
     const double dx = x - d0 * s0, dy = y + d0 * c0;  // from the perigee
     // v0 = (-sin phi0, cos phi0) points from the centre to the perigee (times sign omega).
     const double a = dx * c0 + dy * s0;        // cross(dq, v0)
