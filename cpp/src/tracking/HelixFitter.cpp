@@ -135,7 +135,9 @@ inline void add_outer_lower(Eigen::Matrix<double, N, N>& a, const Eigen::Matrix<
 /// About a third of the cost of std::exp (no special cases to check), for the annealing weights.
 inline double exp_neg(double x) {
   constexpr double kLog2e = 1.4426950408889634, kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
-  const double k = std::floor(x * kLog2e + 0.5);
+  // x >= 0: truncation is the floor (an inline conversion; std::floor is a call without SSE4.1)
+  const auto ki = static_cast<std::int64_t>(x * kLog2e + 0.5);
+  const auto k = static_cast<double>(ki);
   const double r = (k * kLn2Hi - x) + k * kLn2Lo;  // -x + k ln 2, |r| <= ln2 / 2
   double p = 1.0 / 6227020800.0;                     // 1/13!
   p = p * r + 1.0 / 479001600.0;
@@ -151,7 +153,7 @@ inline double exp_neg(double x) {
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  const auto e = static_cast<std::uint64_t>(1023 - static_cast<std::int64_t>(k)) << 52;
+  const auto e = static_cast<std::uint64_t>(1023 - ki) << 52;
   double scale;
   std::memcpy(&scale, &e, sizeof scale);
   return p * scale;
@@ -190,11 +192,12 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
     mirror_exps(k * rp * rp, k * rm * rm, ep, em);
     const double sum = ep + em;
     if (!(sum > 0.0)) continue;
-    const double w = sum / (sum + ec);
-    const double m = hs.drift * (ep - em) / sum;
-    const double wi = w * hs.inv_var_eff;
+    // weight w = sum / (sum + ec) and value m = d (ep - em) / sum, with one division:
+    // w m = d (ep - em) / (sum + ec).
+    const double inv = hs.inv_var_eff / (sum + ec);
+    const double wi = sum * inv;
     add_outer_lower(a, hs.jac, wi);
-    b.noalias() += (wi * (m - hs.doca)) * hs.jac;
+    b.noalias() += (hs.drift * (ep - em) * inv - wi * hs.doca) * hs.jac;
   }
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
@@ -528,11 +531,11 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
       mirror_exps(kk * rp * rp, kk * rm * rm, ep, em);
       const double sum = ep + em;
       if (!(sum > 0.0)) continue;
-      const double w = sum / (sum + ec) * hs->inv_var_eff;
-      const double mval = hs->drift * (ep - em) / sum;
+      const double inv = hs->inv_var_eff / (sum + ec);
+      const double w = sum * inv;
       const Eigen::Vector3d j = hs->jac.head<3>();
       add_outer_lower(a, j, w);
-      b.noalias() += (w * (mval - hs->doca)) * j;
+      b.noalias() += (hs->drift * (ep - em) * inv - w * hs->doca) * j;
     }
     a.diagonal() *= 1.0 + 1e-9;
     Eigen::LLT<Eigen::Matrix3d> llt(a);
