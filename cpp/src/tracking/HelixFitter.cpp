@@ -139,20 +139,14 @@ inline double exp_neg(double x) {
   const auto ki = static_cast<std::int64_t>(x * kLog2e + 0.5);
   const auto k = static_cast<double>(ki);
   const double r = (k * kLn2Hi - x) + k * kLn2Lo;  // -x + k ln 2, |r| <= ln2 / 2
-  double p = 1.0 / 6227020800.0;                     // 1/13!
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
+  // Estrin's scheme (short dependency chains) for sum_{i <= 13} r^i / i!
+  const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const double p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
+  const double p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+  const double p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0), p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+  const double p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+  const double q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
+  const double p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
   const auto e = static_cast<std::uint64_t>(1023 - ki) << 52;
   double scale;
   std::memcpy(&scale, &e, sizeof scale);
@@ -575,7 +569,6 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
                  const HelixFitterOptions& opt, Workspace& ws) {
   TrackFit out;
   out.cov.setConstant(kNaN);
-  ws.hits.clear();
   const std::size_t n = end - begin;
   out.ndf = static_cast<int>(n) - 5;
   Helix h;
@@ -583,10 +576,14 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     h = Helix(seed[0], seed[1], seed[2], seed[3], seed[4]);
   } else if (!(opt.annealing ? seed_circle(in, begin, end, &h) : seed_helix(in, begin, end, &h))) {
     out.helix = h;
+    ws.hits.clear();  // no hit states: the caller reports weight 0
     return out;
   }
   out.helix = h;
-  if (n < 5) return out;
+  if (n < 5) {
+    ws.hits.clear();
+    return out;
+  }
 
   ws.geometry = opt.multiple_scattering;
   auto& hits = ws.hits;
@@ -600,6 +597,8 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
     hs.inv_var_eff = hs.inv_var;
     hs.ok = false;
+    hs.used = true;
+    hs.lr = 1.0;
     hs.s = kNaN;
     hs.axial = hs.wire.direction.x() * hs.wire.direction.x() + hs.wire.direction.y() * hs.wire.direction.y() < 1e-24;
   }
