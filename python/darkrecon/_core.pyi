@@ -125,7 +125,11 @@ class ECLClusterFinderOptions:
     time_sigma_b: float
     local_max_threshold: float
     moliere_radius: float
-    exp_constant: float
+    profile_core_fraction: float
+    profile_core_scale: float
+    profile_tail_scale: float
+    radiation_length: float
+    critical_energy: float
     max_iterations: int
     shift_tolerance: float
     min_weight: float

@@ -53,7 +53,8 @@ _ENERGY_SUM = {"all": _core.ECLEnergySum.all, "n21": _core.ECLEnergySum.n21, "n9
 _OPTION_NAMES = {
     "seed_threshold", "growth_threshold", "digit_threshold", "max_abs_time", "local_max_threshold",
     "max_time_pull", "time_sigma_a", "time_sigma_b",
-    "moliere_radius", "exp_constant", "max_iterations", "shift_tolerance", "min_weight",
+    "moliere_radius", "profile_core_fraction", "profile_core_scale", "profile_tail_scale",
+    "radiation_length", "critical_energy", "max_iterations", "shift_tolerance", "min_weight",
     "log_weight_w0", "min_cluster_energy", "sigma_e_a", "sigma_e_b", "sigma_e_c",
     "sigma_angle_a", "sigma_angle_c", "two_shower_rms", "two_shower_min_energy",
     "two_shower_min_separation", "two_shower_region_energy",

@@ -72,6 +72,7 @@ class ClusterFinder {
   struct Cell {
     Eigen::Vector3d pos;        ///< front-face centre [cm]
     double t_flight = 0.0;      ///< light travel time from the IP to the front face [ns]
+    double theta_lo = 0.0, theta_hi = 0.0, phi_lo = 0.0, phi_hi = 0.0;  ///< face [rad]
     std::array<std::int32_t, 8> n8{};
     std::array<std::int32_t, 20> n20{};
     std::int32_t n_n8 = 0, n_n20 = 0;
