@@ -18,6 +18,8 @@ def test_validation_figures_match_the_design(tmp_path):
         assert b["residual_sigma_um"] == pytest.approx(b["model_sigma_um"], rel=0.15)
     assert cdc["pull_width"] == pytest.approx(1.0, abs=0.08)
     assert cdc["residual_sigma_um"] == pytest.approx(cdc["mean_sigma_um"], rel=0.12)
+    # the bulk of the hits: the ~130 um of the Belle CDC
+    assert 110 < cdc["core_residual_um"] < 150
     for row in fig["ecl"]:
         assert row["resolution"] == pytest.approx(row["design"], rel=0.3)
         assert row["response"] == pytest.approx(1.0, abs=row["design"])
