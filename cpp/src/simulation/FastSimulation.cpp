@@ -347,9 +347,10 @@ class EventSimulator {
       const double kinetic = E - p.mass;
       const int n_steps = first < 0.05 * kinetic ? 1 : std::min(50, 1 + static_cast<int>(first / (0.05 * kinetic)));
       const double ds = path / n_steps;
-      for (int i = 0; i < n_steps && E_new - p.mass > kMinKinetic; ++i) {
+      E_new -= first / n_steps;  // the first step at the entry momentum
+      for (int i = 1; i < n_steps && E_new - p.mass > kMinKinetic; ++i) {
         const double pp = std::sqrt(std::max(0.0, E_new * E_new - p.mass * p.mass));
-        E_new -= (i == 0 && n_steps == 1) ? first : detail::bethe_bloch(m, pp / p.mass, p.mass, p.charge) * ds;
+        E_new -= detail::bethe_bloch(m, pp / p.mass, p.mass, p.charge) * ds;
       }
     }
     if (opt_.bremsstrahlung && p.kind == Kind::electron && E_new > p.mass) {
