@@ -82,7 +82,7 @@ DensityEffect density_effect_parameters(const Material& m) {
 }
 
 double density_effect(const Material& m, double beta_gamma) {
-  const DensityEffect d = density_effect_parameters(m);
+  const DensityEffect& d = m.density_effect.tabulated ? m.density_effect : density_effect_parameters(m);
   const double x = std::log10(beta_gamma);
   const double two_ln10 = 2.0 * std::log(10.0);
   if (x >= d.x1) return two_ln10 * x - d.C;
