@@ -102,14 +102,13 @@ def test_cdc_residual_width_follows_the_model_in_drift_distance_bins(gun):
     h = ak.flatten(sim.cdc_hits)
     true, drift, sigma, layer = (ak.to_numpy(h[k]) for k in ("true_drift", "drift", "sigma", "layer"))
     model = cdc_hit_sigma(layer, true)
-    # the stored sigma is the model at the true drift distance (or, on request, the measured);
-    # the simulation interpolates a table of the model
-    np.testing.assert_allclose(sigma, model, rtol=2e-3)
+    # the stored sigma is the model at the true drift distance (or, on request, the measured)
+    np.testing.assert_allclose(sigma, model, rtol=1e-12)
     meas = dr.simulate(gun(13, 1.5, np.pi / 2, n=5, seed=21), seed=21, **CLEAN,
                        cdc_sigma_at_measured_drift=True)
     hm = ak.flatten(meas.cdc_hits)
     np.testing.assert_allclose(ak.to_numpy(hm.sigma),
-                               cdc_hit_sigma(ak.to_numpy(hm.layer), ak.to_numpy(hm.drift)), rtol=2e-3)
+                               cdc_hit_sigma(ak.to_numpy(hm.layer), ak.to_numpy(hm.drift)), rtol=1e-12)
     far = true > 3 * model  # the fold |d + noise| near the wire is another matter
     resid = drift - true
     edges = [0.06, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8]

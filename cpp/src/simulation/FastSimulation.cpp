@@ -105,12 +105,6 @@ class EventSimulator {
                  const FastSimulationOptions& opt)
       : cdc_(cdc), ecl_(ecl), klm_(klm), opt_(opt), rng_(0, 0) {
     res_model_.max_sigma = 2.5 * opt.cdc_resolution;
-    for (int l = 0; l < cdc.n_layers(); ++l) {
-      const double hw = 0.5 * cdc.cell_width(l);
-      const double x_max = 0.5 * std::sqrt(cdc.cell_width(l) * cdc.cell_width(l) + cdc.cell_height(l) * cdc.cell_height(l));
-      sigma_inv_dx_.push_back(kSigmaBins / x_max);
-      for (int i = 0; i <= kSigmaBins; ++i) sigma_table_.push_back(res_model_.sigma(x_max * i / kSigmaBins, hw));
-    }
     shells_ = geo::belle2_tracker_material();
     gas_ = geo::belle2_cdc_medium();
     csi_ = geo::materials::csi();
@@ -223,18 +217,9 @@ class EventSimulator {
     return x.z() >= ecl_zf_ || x.z() <= ecl_zb_ || x.x() * x.x() + x.y() * x.y() >= ecl_r_ * ecl_r_;
   }
 
-  /// The resolution model tabulated per layer up to the cell's half diagonal (beyond it the
-  /// model sits at its cap), linearly interpolated: exact to < 1e-3, no exp() per hit.
-  static constexpr int kSigmaBins = 256;
   double hit_sigma(int layer, double drift) const {
-    if (opt_.cdc_resolution_model == 0) return opt_.cdc_resolution;
-    const auto l = static_cast<std::size_t>(layer);
-    const double u = drift * sigma_inv_dx_[l];
-    const double* row = sigma_table_.data() + l * (kSigmaBins + 1);
-    if (!(u < kSigmaBins)) return row[kSigmaBins];
-    const int i = static_cast<int>(u);
-    const double f = u - i;
-    return row[i] + f * (row[i + 1] - row[i]);
+    return opt_.cdc_resolution_model == 0 ? opt_.cdc_resolution
+                                          : res_model_.sigma(drift, half_width_[static_cast<std::size_t>(layer)]);
   }
 
   // ---------------------------------------------------------------- particle dispatch
@@ -1054,7 +1039,6 @@ class EventSimulator {
   const geo::KLMGeometry& klm_;
   const FastSimulationOptions& opt_;
   CDCResolutionModel res_model_;
-  std::vector<double> sigma_table_, sigma_inv_dx_;
   Rng rng_;
   std::vector<geo::MaterialShell> shells_;
   geo::Material gas_, csi_, iron_, al_, glass_;
