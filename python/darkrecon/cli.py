@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from darkrecon import __version__
 
@@ -33,6 +34,21 @@ class CommandError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
+def derived_output(input_path: str, output: str | None, tag: str, strip: str = "") -> Path:
+    """The output file of a stage: ``output`` if given, else the input's name with ``tag``
+    (``run.parquet`` -> ``run-sim.parquet``; ``strip`` drops the previous stage's tag first).
+    Writing over the input is refused."""
+    src = Path(input_path)
+    if output is None:
+        stem = src.stem[: -len(strip)] if strip and src.stem.endswith(strip) else src.stem
+        out = src.with_name(f"{stem}{tag}.parquet")
+    else:
+        out = Path(output)
+    if out.exists() and src.exists() and out.resolve() == src.resolve():
+        raise CommandError(f"the output {out} is the input file; give another --output")
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     from darkrecon import commands  # noqa: F401 (registers the subcommands)
 
@@ -54,9 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from darkrecon.io import SchemaError
+
     try:
         return int(args.func(args) or 0)
-    except CommandError as err:
+    except (CommandError, FileNotFoundError, SchemaError) as err:
+        # Bad input: one line, no traceback. Stages write their files atomically, so what was
+        # already written is left as it was.
         print(f"darkrecon {args.command}: error: {err}", file=sys.stderr)
         return 2
 

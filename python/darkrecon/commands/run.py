@@ -12,6 +12,7 @@ import argparse
 
 from darkrecon.beam import Beam
 from darkrecon.cli import CommandError, command
+from darkrecon.pipeline.config import CHANNELS
 
 
 def _add(p: argparse.ArgumentParser) -> None:
@@ -21,6 +22,8 @@ def _add(p: argparse.ArgumentParser) -> None:
                    help="multiply every sample size by this factor (default 1)")
     p.add_argument("--chunk-size", type=int, default=1000, help="events per chunk (default 1000)")
     p.add_argument("--output", "-o", default="darkrecon-report", help="report folder")
+    p.add_argument("--channel", action="append", choices=[c.name for c in CHANNELS],
+                   help="run only this channel (repeatable; default: all)")
     scale = p.add_mutually_exclusive_group()
     scale.add_argument("--workers", type=int, help="run chunks on a local Dask cluster of N workers")
     scale.add_argument("--scheduler", help="run chunks on an existing Dask scheduler (tcp://host:port)")
@@ -40,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--chunk-size must be positive, got {args.chunk_size}")
     if args.workers is not None and args.workers < 1:
         raise CommandError(f"--workers must be >= 1, got {args.workers}")
+    channels = tuple(c for c in CHANNELS if not args.channel or c.name in args.channel)
     summary = run_pipeline(args.output, beam=args.beam, seed=args.seed, scale=args.scale,
-                           chunk_size=args.chunk_size, workers=args.workers, scheduler=args.scheduler)
+                           chunk_size=args.chunk_size, workers=args.workers, scheduler=args.scheduler,
+                           channels=channels)
     print(f"darkrecon run: {summary.n_events} events, {summary.seconds:.0f} s; report: {summary.index}")
     print(f"{'channel':<12} {'L [fb^-1]':>9} {'mass':>6} {'eff':>6} {'sigma_m':>8} {'bkg':>9} "
           f"{'exp. xsec UL [fb]':>17} {'exp. coupling UL':>16}")

@@ -121,3 +121,11 @@ def headline_plot(folder: str | Path, zprime_results: list[ChannelResult]) -> di
     lo, hi = zprime.gminus2_band(grid, n_sigma=2.0)
     path = plots.coupling_headline(folder / "plots" / "zprime-headline.png", curves, (grid, lo, hi))
     return {"image": str(path.relative_to(folder))}
+
+
+def write_full_report(folder: str | Path, results: list[ChannelResult], summary: str = "") -> Path:
+    """The report folder of the chain: :func:`write_report` with the Z' headline plot on top
+    (when there are Z' results); returns the path of ``index.html``."""
+    zp = [r for r in results if r.channel == "zprime"]
+    head = headline_plot(folder, zp) if zp else None
+    return write_report(folder, results, summary=summary, headline=head)
