@@ -82,4 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m darkrecon.cli`: the subcommands register in the imported module, not __main__.
+    from darkrecon.cli import main as _main
+
+    sys.exit(_main())

@@ -48,9 +48,11 @@ def progress(total: int, description: str) -> Iterator[Bar]:
     if not enabled():
         yield Bar()
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # On stderr, as the test above: stdout keeps only the results (it may be piped to a file).
     display = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn(), transient=False)
+                       TimeElapsedColumn(), console=Console(stderr=True), transient=False)
     with display:
         yield Bar(display, display.add_task(description, total=total))
