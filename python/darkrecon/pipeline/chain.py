@@ -89,8 +89,8 @@ def select_stage(reco_paths: Sequence[str | Path], out: str | Path, *, names=Non
             parts = []
             for name in [s.name for s in spec.signal_samples()] + list(spec.backgrounds):
                 sel = select_fn(recos[name], beam, luminosity_fb=spec.luminosities_fb[0])
-                path = files.write_candidates(out / "candidates" / spec.name / f"{name}.parquet", sel, name,
-                                              recos[name])
+                path = files.write_candidates(out / "candidates" / spec.name / f"{name}.parquet", spec.name,
+                                              sel, name, recos[name])
                 parts.append((name, files.read_candidates(path)[0]))
             trees[spec.name] = parts
             bar.advance()

@@ -86,12 +86,14 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 
 # -- selected candidates ---------------------------------------------------------------------
-def write_candidates(path: Path, sel, sample: str, reco) -> Path:
-    """The candidates of a :class:`darkrecon.select.Selection` of one sample, with weights."""
+def write_candidates(path: Path, channel: str, sel, sample: str, reco) -> Path:
+    """The candidates of a :class:`darkrecon.select.Selection` of one sample of ``channel``, with
+    their weights (fb) and the cut flow."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     columns = {k: np.ascontiguousarray(v) for k, v in sel.candidates.items()}
     columns["weight"] = np.ascontiguousarray(sel.weight)
-    meta = {"channel": sel.channel, "sample": sample, "process": reco.process, "params": reco.params,
-            "n_events": len(reco), "cutflow": sel.cutflow.rows()}
+    meta = {"channel": channel, "selection": sel.channel, "sample": sample, "process": reco.process,
+            "params": reco.params, "n_events": len(reco), "cutflow": sel.cutflow.rows()}
     return write_events(path, columns, meta, SELECTED_SCHEMA, SELECTED_VERSION)
 
 
