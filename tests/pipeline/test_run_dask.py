@@ -1,9 +1,12 @@
 """``darkrecon run --workers 2`` on a Dask LocalCluster with one worker killed mid-run: no
 finished chunk is lost, the killed worker's chunk is retried, and the events and the report
-numbers are identical to a single-process run with the same seed."""
+numbers are identical to a single-process run with the same seed (its chunk stage and its
+analysis; the report writer is the same code either way)."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import os
 import signal
 import threading
@@ -13,11 +16,17 @@ import awkward as ak
 import pytest
 
 from darkrecon.cli import main
+from darkrecon.pipeline import config
+from darkrecon.pipeline.analysis import analyse_channel
+from darkrecon.pipeline.report import limits_rows
+from darkrecon.pipeline.run import reconstruct_samples
 from darkrecon.reconstruction import Reconstructed
 
-# The Z' channel only, every sample at its 200-event floor, 100-event chunks: 16 chunks.
-ARGS = ["run", "--channel", "zprime", "--scale", "0.01", "--chunk-size", "100", "--seed", "3"]
-N_CHUNKS = 16
+# The Z' channel at 3 GeV and 276 pb^-1 only, every sample at its 200-event floor (the signal
+# and three backgrounds), 100-event chunks: 8 chunks.
+ARGS = ["run", "--channel", "zprime", "--mass", "3", "--luminosity", "0.276", "--scale", "0.01",
+        "--chunk-size", "100", "--seed", "3"]
+N_CHUNKS = 8
 
 
 def _worker_pids() -> list[int]:
@@ -39,7 +48,10 @@ def test_a_killed_worker_loses_nothing_and_changes_nothing(tmp_path, capsys):
     pytest.importorskip("distributed")
     pytest.importorskip("psutil")
     single, dask = tmp_path / "single", tmp_path / "dask"
-    assert main([*ARGS, "-o", str(single)]) == 0
+    channel = dataclasses.replace(next(c for c in config.CHANNELS if c.name == "zprime"), masses=(3.0,),
+                                  luminosities_fb=(0.276,))
+    specs = config.samples((channel,), config.BACKGROUNDS, scale=0.01)
+    recos = reconstruct_samples(single / "samples", specs, seed=3, chunk_size=100, n_threads=1)
 
     killed: list[tuple[int, int]] = []
 
@@ -48,7 +60,7 @@ def test_a_killed_worker_loses_nothing_and_changes_nothing(tmp_path, capsys):
         while time.monotonic() < deadline:
             done = len(list((dask / "samples").glob("*.parquet")))
             pids = _worker_pids()
-            if done >= 4 and len(pids) >= 2:
+            if done >= 2 and len(pids) >= 2:
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append((pids[0], done))
                 return
@@ -72,4 +84,7 @@ def test_a_killed_worker_loses_nothing_and_changes_nothing(tmp_path, capsys):
         assert ak.to_list(a.tracks) == ak.to_list(b.tracks), path.name
         assert ak.to_list(a.clusters) == ak.to_list(b.clusters), path.name
         assert (a.weight == b.weight).all()
-    assert (dask / "limits.csv").read_text() == (single / "limits.csv").read_text()
+    with (dask / "limits.csv").open() as fh:
+        written = list(csv.DictReader(fh))
+    expected = limits_rows(analyse_channel(channel, recos, 0.276, seed=3))
+    assert written == [{k: str(v) for k, v in row.items()} for row in expected]

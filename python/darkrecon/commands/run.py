@@ -9,6 +9,7 @@ plots, cut flows, limit tables (CSV, JSON) and pyhf workspaces.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from darkrecon.beam import Beam
 from darkrecon.cli import CommandError, command
@@ -24,6 +25,10 @@ def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default="darkrecon-report", help="report folder")
     p.add_argument("--channel", action="append", choices=[c.name for c in CHANNELS],
                    help="run only this channel (repeatable; default: all)")
+    p.add_argument("--mass", type=float, action="append",
+                   help="signal mass point in GeV, repeatable (default: each channel's built-in points)")
+    p.add_argument("--luminosity", type=float, action="append",
+                   help="luminosity in fb^-1, repeatable (default: each channel's luminosities)")
     scale = p.add_mutually_exclusive_group()
     scale.add_argument("--workers", type=int, help="run chunks on a local Dask cluster of N workers")
     scale.add_argument("--scheduler", help="run chunks on an existing Dask scheduler (tcp://host:port)")
@@ -43,7 +48,14 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--chunk-size must be positive, got {args.chunk_size}")
     if args.workers is not None and args.workers < 1:
         raise CommandError(f"--workers must be >= 1, got {args.workers}")
-    channels = tuple(c for c in CHANNELS if not args.channel or c.name in args.channel)
+    if any(m <= 0 for m in args.mass or ()):
+        raise CommandError("--mass must be positive")
+    if any(lumi <= 0 for lumi in args.luminosity or ()):
+        raise CommandError("--luminosity must be positive")
+    channels = tuple(
+        dataclasses.replace(c, masses=tuple(args.mass or c.masses),
+                            luminosities_fb=tuple(args.luminosity or c.luminosities_fb))
+        for c in CHANNELS if not args.channel or c.name in args.channel)
     summary = run_pipeline(args.output, beam=args.beam, seed=args.seed, scale=args.scale,
                            chunk_size=args.chunk_size, workers=args.workers, scheduler=args.scheduler,
                            channels=channels)

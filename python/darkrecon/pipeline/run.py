@@ -46,6 +46,25 @@ def plan(specs, seed: int, chunk_size: int) -> list:
     return chunks
 
 
+def reconstruct_samples(folder: str | Path, specs, *, beam: str = "Y4S", seed: int = 1,
+                        chunk_size: int = 1000, workers: int | None = None, scheduler: str | None = None,
+                        n_threads: int = 0) -> dict[str, Reconstructed]:
+    """The chunked stage of the chain: generate, simulate and reconstruct every sample into
+    ``folder/<sample>-<chunk>.parquet`` (in this process, or on Dask with ``workers`` /
+    ``scheduler``; finished chunks are reused) and return the reconstructed samples by name."""
+    by_name = {s.name: s for s in specs}
+    chunks = plan(specs, seed, chunk_size)
+    distributed = workers is not None or scheduler is not None
+    task = functools.partial(_task, by_name, beam, 1 if distributed else n_threads)
+    paths = run_chunks(task, chunks, Path(folder), workers=workers, scheduler=scheduler,
+                       description="generate + simulate + reconstruct")
+    recos = {}
+    for s in specs:
+        mine = [p for p, c in zip(paths, chunks, strict=True) if c.name == s.name]
+        recos[s.name] = Reconstructed.concatenate([Reconstructed.from_parquet(p) for p in mine])
+    return recos
+
+
 def run_pipeline(output: str | Path, *, beam: str = "Y4S", seed: int = 1, scale: float = 1.0,
                  chunk_size: int = 1000, workers: int | None = None, scheduler: str | None = None,
                  channels=config.CHANNELS, backgrounds=config.BACKGROUNDS,
@@ -57,16 +76,8 @@ def run_pipeline(output: str | Path, *, beam: str = "Y4S", seed: int = 1, scale:
     start = time.perf_counter()
     out = Path(output)
     specs = config.samples(channels, backgrounds, scale=scale)
-    by_name = {s.name: s for s in specs}
-    chunks = plan(specs, seed, chunk_size)
-    distributed = workers is not None or scheduler is not None
-    task = functools.partial(_task, by_name, beam, 1 if distributed else n_threads)
-    paths = run_chunks(task, chunks, out / "samples", workers=workers, scheduler=scheduler,
-                       description="generate + simulate + reconstruct")
-    recos = {}
-    for s in specs:
-        mine = [p for p, c in zip(paths, chunks, strict=True) if c.name == s.name]
-        recos[s.name] = Reconstructed.concatenate([Reconstructed.from_parquet(p) for p in mine])
+    recos = reconstruct_samples(out / "samples", specs, beam=beam, seed=seed, chunk_size=chunk_size,
+                                workers=workers, scheduler=scheduler, n_threads=n_threads)
     results = []
     todo = [(ch, lumi) for ch in channels for lumi in ch.luminosities_fb]
     with progress(len(todo), "select + limits") as bar:
