@@ -49,6 +49,25 @@ def derived_output(input_path: str, output: str | None, tag: str, strip: str = "
     return out
 
 
+def file_stage(name: str, source: str, read: Callable, compute: Callable, write: Callable):
+    """Read, compute, write: the steps of a file-to-file stage, with a progress bar (on a
+    terminal) over them. A ValueError or TypeError of ``compute`` (bad content) becomes a
+    :class:`CommandError` naming ``source``. Returns (what was read, what was computed)."""
+    from darkrecon.progress import progress
+
+    with progress(3, name) as bar:
+        data = read()
+        bar.advance()
+        try:
+            result = compute(data)
+        except (ValueError, TypeError) as err:
+            raise CommandError(f"{source}: {err}") from None
+        bar.advance()
+        write(result)
+        bar.advance()
+    return data, result
+
+
 def build_parser() -> argparse.ArgumentParser:
     from darkrecon import commands  # noqa: F401 (registers the subcommands)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import html.parser
 import json
 
 import awkward as ak
@@ -18,6 +17,7 @@ from darkrecon.pipeline import config, files
 from darkrecon.pipeline.run import plan, run_pipeline
 from darkrecon.pipeline.stages import _stage_seeds
 from darkrecon.reconstruction import Reconstructed
+from darkrecon.report import referenced_files
 
 SEED = 5
 N = 300
@@ -25,15 +25,6 @@ CHANNEL = dataclasses.replace(next(c for c in config.CHANNELS if c.name == "zpri
                               masses=(3.0,), backgrounds=("tautau",), luminosities_fb=(0.276,),
                               signal_events=N)
 BACKGROUND = (config.SampleSpec("tautau", "tautau", {}, N),)
-
-
-class _Refs(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.refs = []
-
-    def handle_starttag(self, tag, attrs):
-        self.refs += [v for k, v in attrs if k in ("src", "href")]
 
 
 def _cli(argv, capsys):
@@ -96,9 +87,8 @@ def test_select_limits_report_give_the_numbers_of_run(chain, capsys):
     assert rows(rep) == rows(run_out)
     for name in ("zprime-L0.276-scan.json", f"zprime-L0.276-cutflow-{CHANNEL.signal_process}-m3.csv"):
         assert (rep / "tables" / name).read_text() == (run_out / "tables" / name).read_text()
-    parser = _Refs()
-    parser.feed((rep / "index.html").read_text())
-    assert parser.refs and all((rep / r).is_file() for r in parser.refs)
+    refs = referenced_files(rep / "index.html")
+    assert refs and all(r.is_file() for r in refs)
 
     # The selected candidates: Parquet per sample, and a ROOT TTree per channel that reads back.
     with uproot.open(root) as f:

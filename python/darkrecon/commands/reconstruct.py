@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from darkrecon.cli import CommandError, command, derived_output
+from darkrecon.cli import command, derived_output, file_stage
 
 
 def _add(p: argparse.ArgumentParser) -> None:
@@ -16,22 +16,13 @@ def _add(p: argparse.ArgumentParser) -> None:
 
 @command("reconstruct", "Reconstruct simulated events: tracks, clusters, matching, PID (Parquet).", _add)
 def reconstruct(args: argparse.Namespace) -> int:
-    from darkrecon.progress import progress
     from darkrecon.reconstruction import reconstruct as reco_fn
     from darkrecon.simulation import SimulatedEvents
 
     out = derived_output(args.input, args.output, "-reco", strip="-sim")
     t0 = time.perf_counter()
-    with progress(3, "reconstruct") as bar:
-        sim = SimulatedEvents.from_parquet(args.input)
-        bar.advance()
-        try:
-            reco = reco_fn(sim, n_threads=args.threads)
-        except (ValueError, TypeError) as err:
-            raise CommandError(f"{args.input}: {err}") from None
-        bar.advance()
-        reco.to_parquet(out)
-        bar.advance()
+    _, reco = file_stage("reconstruct", args.input, lambda: SimulatedEvents.from_parquet(args.input),
+                         lambda sim: reco_fn(sim, n_threads=args.threads), lambda r: r.to_parquet(out))
     dt = time.perf_counter() - t0
     n_tracks = int(reco.event["n_tracks"].sum())
     print(f"darkrecon reconstruct: {len(reco)} {reco.process} events, {n_tracks} tracks, {dt:.1f} s; "

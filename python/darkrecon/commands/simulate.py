@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from darkrecon.cli import CommandError, command, derived_output
+from darkrecon.cli import CommandError, command, derived_output, file_stage
 
 
 def _add(p: argparse.ArgumentParser) -> None:
@@ -23,7 +23,6 @@ def simulate(args: argparse.Namespace) -> int:
 
     import darkrecon as dr
     from darkrecon.generators import Sample
-    from darkrecon.progress import progress
 
     if args.seed is not None and args.seed < 0:
         raise CommandError(f"--seed must be >= 0, got {args.seed}")
@@ -32,16 +31,10 @@ def simulate(args: argparse.Namespace) -> int:
     out = derived_output(args.input, args.output, "-sim")
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
     t0 = time.perf_counter()
-    with progress(3, "simulate") as bar:
-        sample = Sample.from_parquet(args.input)
-        bar.advance()
-        try:
-            sim = dr.simulate(sample, seed=seed, background=args.background_scale, n_threads=args.threads)
-        except (ValueError, TypeError) as err:
-            raise CommandError(f"{args.input}: {err}") from None
-        bar.advance()
-        sim.to_parquet(out)
-        bar.advance()
+    sample, sim = file_stage(
+        "simulate", args.input, lambda: Sample.from_parquet(args.input),
+        lambda s: dr.simulate(s, seed=seed, background=args.background_scale, n_threads=args.threads),
+        lambda sim: sim.to_parquet(out))
     dt = time.perf_counter() - t0
     print(f"darkrecon simulate: {len(sim)} {sample.process} events, seed {seed}, "
           f"{dt:.1f} s; written to {out}")
