@@ -32,7 +32,11 @@ Validation (tests/generators/test_gen_zprime.py): the Ward identity; Lorentz inv
 in the massless limit (m_mu, m_Z' -> 0, g' -> e) the orientation-averaged |M|^2 equals the
 textbook e+e- -> f fbar gamma result sigma_0 alpha / (2 pi) (x1^2 + x2^2) / ((1 - x1)(1 - x2))
 (e.g. Ellis, Stirling, Webber, "QCD and collider physics", eq. 3.16 with C_F alpha_s -> alpha);
-two independent phase-space integrators (this mapped one and a flat Dalitz-plane one) agree.
+two independent phase-space integrators (this mapped one and a flat Dalitz-plane one) agree;
+the cross section against an analytic soft x collinear factorisation
+(:func:`soft_collinear_cross_section`: 0.5% for m_Z' <= 30 MeV, 1.5% at 100 MeV, 13% at 1 GeV;
+:func:`validation_table`). No published numerical sigma(m_Z') at g' = 1 was found to compare
+with: the Belle II papers (PRL 124 (2020) 141801, PRL 130 (2023) 231801) show limits only.
 """
 
 from __future__ import annotations
@@ -299,11 +303,13 @@ def soft_collinear_cross_section(mass, g_prime, beam: Beam | None = None, *, n_s
     alpha' = g'^2 / (4 pi), v = beta kappa / omega, x = 2 omega / sqrt(s), beta the muon velocity
     in the rest frame of the recoiling pair. The bracket is the exact soft (eikonal) factor
     -J^2 = -(k1 / k1.q - k2 / k2.q)^2 of a massive vector boson integrated over its direction
-    (the q q / M^2 term of the polarisation sum drops out, k.J = 0; for M -> 0 it is the
-    textbook soft-photon spectrum, e.g. Peskin & Schroeder eq. 6.17); (1 + (1 - x)^2) / 2 is the
-    ratio of the f -> f + vector splitting function to its soft limit (Altarelli-Parisi; e.g.
-    Ellis, Stirling, Webber eq. 5.41). For m_Z' -> 0 this is the leading-log final-state
-    radiator sigma_0 alpha'/pi (1 + (1-x)^2) / x [ln(s (1 - x) / m_mu^2) - 1]. Non-logarithmic
+    (the q q / M^2 term of the polarisation sum drops out, q.J = 0; for M -> 0 it is the
+    textbook soft-photon spectrum, e.g. Peskin & Schroeder sec. 6.1); (1 + (1 - x)^2) / 2 is the
+    ratio of the f -> f + vector splitting function to its soft limit (P_gq of G. Altarelli,
+    G. Parisi, Nucl. Phys. B126 (1977) 298, with C_F alpha_s -> alpha'). Where x >> m_Z' / m_mu
+    this is the leading-log final-state radiator
+    sigma_0 alpha'/pi (1 + (1-x)^2) / x [ln(s (1 - x) / m_mu^2) - 1]; below, the Z' mass rather
+    than the muon mass cuts off the collinear region. Non-logarithmic
     hard terms and the quasi-collinear Z'-mass terms are missing: it agrees with the matrix
     element to 0.5% for m_Z' <= 30 MeV, 1.5% at 100 MeV, 7% at 0.5 GeV, 13% at 1 GeV
     (tests/generators/test_gen_zprime.py).
