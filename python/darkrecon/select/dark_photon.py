@@ -6,8 +6,7 @@ with the thresholds of belle2_numbers.md: CMS photon energy above 0.5 GeV for 44
 photon above 0.55 GeV; the photon outside the ECL gaps and inside the CDC acceptance
 (17-150 deg): outside it an electron leaves no track, and Bhabha electrons in the forward endcap
 (12.4-17 deg) pass as single photons (90% of what passes without this cut). The recoil mass
-follows from the CMS
-photon energy alone: m^2 = s - 2 sqrt(s) E*.
+follows from the CMS photon energy alone: m^2 = s - 2 sqrt(s) E*.
 """
 
 from __future__ import annotations
