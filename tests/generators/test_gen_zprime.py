@@ -106,7 +106,7 @@ def test_cross_section_scales_with_g_squared_and_falls_with_mass(beam):
         zprime.cross_section(10.5, 1.0, beam)
 
 
-@pytest.mark.parametrize("mass,tol", [(0.003, 0.02), (0.03, 0.02), (0.1, 0.03), (0.5, 0.10), (1.0, 0.20)])
+@pytest.mark.parametrize("mass,tol", [(0.003, 0.02), (0.1, 0.03), (1.0, 0.20)])
 def test_cross_section_against_the_soft_collinear_factorisation(beam, mass, tol):
     # sigma_0(mu mu) x the analytic Z' emission spectrum (exact massive eikonal factor x the
     # collinear splitting ratio): an independent calculation, valid for a light Z'; it misses
@@ -119,7 +119,7 @@ def test_cross_section_against_the_soft_collinear_factorisation(beam, mass, tol)
 
 
 def test_validation_table(beam):
-    rows = zprime.validation_table(masses=(0.01, 2.0), beam=beam)
+    rows = zprime.validation_table(masses=(0.003, 2.0), beam=beam)  # integrals cached by other tests
     assert [r["valid"] for r in rows] == [True, False]
     assert abs(rows[0]["ratio"] - 1) < 0.02 and rows[1]["ratio"] < 0.9
     assert rows[1]["sigma"] == pytest.approx(zprime.cross_section(2.0, 1.0, beam), rel=1e-12)
