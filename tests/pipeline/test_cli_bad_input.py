@@ -85,3 +85,11 @@ def test_the_installed_command_exits_2_without_traceback(files):
     assert proc.returncode == 2
     assert proc.stderr.startswith("darkrecon reconstruct: error:") and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_root_output_without_uproot_names_the_extra(files, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "uproot", None)  # import uproot -> ImportError
+    out = files["dir"] / "sel-no-root"
+    _fails(["select", files["gen"], "-o", out, "--root", files["dir"] / "c.root"], capsys,
+           "pip install 'darkrecon[io]'")
+    assert not out.exists()

@@ -39,7 +39,7 @@ def select(args: argparse.Namespace) -> int:
     try:
         results = select_stage(args.inputs, args.output, names=args.channel, luminosities=args.luminosity,
                                seed=args.seed, root=args.root)
-    except ValueError as err:
+    except (ValueError, ImportError) as err:  # ImportError: --root without uproot (names the extra)
         raise CommandError(str(err)) from None
     print(f"darkrecon select: {len(args.inputs)} samples; written to {args.output}"
           + (f" and {args.root}" if args.root else ""))

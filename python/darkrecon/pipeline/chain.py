@@ -71,6 +71,8 @@ def select_stage(reco_paths: Sequence[str | Path], out: str | Path, *, names=Non
                  seed: int = 1, root: str | Path | None = None) -> list[ChannelResult]:
     """Select the channels on reconstructed files and write the files of
     :mod:`darkrecon.pipeline.files` to ``out`` (and the candidates as ROOT to ``root``)."""
+    if root is not None:
+        files.require_uproot()
     recos: dict[str, Reconstructed] = {}
     for p in reco_paths:
         reco = Reconstructed.from_parquet(p)

@@ -102,13 +102,19 @@ def read_candidates(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return {k: ak.to_numpy(events[k]) for k in ak.fields(events)}, meta
 
 
-def write_root(path: Path, trees: dict[str, list[tuple[str, dict[str, np.ndarray]]]]) -> Path:
-    """One TTree per channel with the candidates of all its samples (branch ``sample`` = index
-    into the JSON list stored as the TObjString ``<channel>_samples``)."""
+def require_uproot():
+    """The uproot module, or an ImportError that names the extra to install."""
     try:
         import uproot
     except ImportError as err:
         raise ImportError("ROOT output needs uproot: pip install 'darkrecon[io]'") from err
+    return uproot
+
+
+def write_root(path: Path, trees: dict[str, list[tuple[str, dict[str, np.ndarray]]]]) -> Path:
+    """One TTree per channel with the candidates of all its samples (branch ``sample`` = index
+    into the JSON list stored as the TObjString ``<channel>_samples``)."""
+    uproot = require_uproot()
 
     def write(tmp: Path) -> None:
         with uproot.recreate(tmp) as f:
