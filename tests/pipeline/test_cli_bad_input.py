@@ -72,7 +72,7 @@ def test_wrong_options(files, capsys):
     _fails(["simulate", files["gen"], "--seed", "-1"], capsys, "--seed must be >= 0")
     _fails(["simulate", files["gen"], "-o", files["gen"]], capsys, "is the input file")
     _fails(["select", files["gen"], "--luminosity", "0"], capsys, "--luminosity must be positive")
-    _fails(["limits", "--selected", files["dir"], "--csv", "x.csv"], capsys, "give one of")
+    _fails(["limits", "--selected", files["dir"], "--csv", "x.csv"], capsys, "give either")
     with pytest.raises(SystemExit) as exc:  # argparse: usage line and one error line
         main(["select", str(files["gen"]), "--channel", "nonsense"])
     assert exc.value.code == 2

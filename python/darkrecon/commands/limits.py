@@ -108,7 +108,7 @@ def limits(args: argparse.Namespace) -> int:
     from darkrecon.stats.scan import _json_safe, json_columns
 
     if sum(x is not None for x in (args.n_obs, args.csv, args.selected)) != 1:
-        raise CommandError("give one of --n-obs (with --bkg), --csv or --selected")
+        raise CommandError("give either --n-obs (with --bkg), --csv or --selected")
     if args.selected is not None:
         return _selected(args)
     if args.n_obs is not None:
