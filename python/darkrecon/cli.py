@@ -55,16 +55,19 @@ def file_stage(name: str, source: str, read: Callable, compute: Callable, write:
     :class:`CommandError` naming ``source``. Returns (what was read, what was computed)."""
     from darkrecon.progress import progress
 
-    with progress(3, name) as bar:
+    with progress(3, f"{name}: read") as bar:
         data = read()
         bar.advance()
+        bar.update(description=f"{name}: {name}")
         try:
             result = compute(data)
         except (ValueError, TypeError) as err:
             raise CommandError(f"{source}: {err}") from None
         bar.advance()
+        bar.update(description=f"{name}: write")
         write(result)
         bar.advance()
+        bar.update(description=name)
     return data, result
 
 
