@@ -119,3 +119,19 @@ def test_limits_stage_reruns_the_statistics_alone(chain, capsys):
     assert (d90["cl"], d95["cl"]) == (0.90, 0.95)
     assert d90["bkg"] == d95["bkg"] and d90["n_obs"] == d95["n_obs"]
     assert all(b > a for a, b in zip(d90["limit_events"], d95["limit_events"], strict=True))
+
+
+def test_select_joins_the_chunks_of_a_sample_and_refuses_two_samples(chain, capsys, tmp_path):
+    _, _, recos = chain
+    signal = f"{CHANNEL.signal_process}-m3"
+    whole = Reconstructed.from_parquet(recos[signal])
+    a, b = tmp_path / "sig-00000.parquet", tmp_path / "sig-00001.parquet"
+    whole[:100].to_parquet(a)  # two chunks of one sample (weights as the run writes them)
+    whole[100:].to_parquet(b)
+    common = ["--seed", SEED, "--luminosity", 0.276]
+    _cli(["select", b, a, recos["tautau"], "-o", tmp_path / "joined", *common], capsys)
+    _cli(["select", recos[signal], recos["tautau"], "-o", tmp_path / "whole", *common], capsys)
+    doc = "zprime-L0.276/analysis.json"
+    assert (tmp_path / "joined" / doc).read_text() == (tmp_path / "whole" / doc).read_text()
+    assert main([str(x) for x in ["select", recos[signal], a, recos["tautau"], "-o", tmp_path / "x"]]) == 2
+    assert "not the chunks of one sample" in capsys.readouterr().err

@@ -67,19 +67,35 @@ def channel_specs(recos: dict[str, Reconstructed], names: Sequence[str] | None =
     return specs
 
 
+def read_samples(paths: Sequence[str | Path]) -> dict[str, Reconstructed]:
+    """Reconstructed files by sample name. Several files of one sample are its chunks (as
+    ``darkrecon run`` writes them to ``samples/``): they are joined in the order of their names, and their
+    weights must add up to one sample's cross section (two independent full samples of the same
+    process would count it twice, and are refused)."""
+    parts: dict[str, list[tuple[Path, Reconstructed]]] = {}
+    for p in paths:
+        reco = Reconstructed.from_parquet(p)
+        parts.setdefault(sample_name(reco), []).append((Path(p), reco))
+    recos = {}
+    for name, found in parts.items():
+        found.sort(key=lambda item: item[0].name)  # chunk files <sample>-<index>: chunk order
+        # A chunk's weights sum to its share (events / sample events) of the cross section.
+        share = sum(float(r.weight.sum()) / r.cross_section for _, r in found)
+        if len(found) > 1 and not np.isclose(share, 1.0, rtol=1e-6):
+            raise ValueError(f"{len(found)} files of sample {name!r} ({found[0][0]}, {found[1][0]}, ...) "
+                             f"are not the chunks of one sample: their weights sum to {share:.3g} times "
+                             "the cross section")
+        recos[name] = Reconstructed.concatenate([r for _, r in found]) if len(found) > 1 else found[0][1]
+    return recos
+
+
 def select_stage(reco_paths: Sequence[str | Path], out: str | Path, *, names=None, luminosities=None,
                  seed: int = 1, root: str | Path | None = None) -> list[ChannelResult]:
     """Select the channels on reconstructed files and write the files of
     :mod:`darkrecon.pipeline.files` to ``out`` (and the candidates as ROOT to ``root``)."""
     if root is not None:
         files.require_uproot()
-    recos: dict[str, Reconstructed] = {}
-    for p in reco_paths:
-        reco = Reconstructed.from_parquet(p)
-        name = sample_name(reco)
-        if name in recos:
-            raise ValueError(f"{p}: a second file of sample {name!r}")
-        recos[name] = reco
+    recos = read_samples(reco_paths)
     specs = channel_specs(recos, names, luminosities)
     out = Path(out)
     results, trees = [], {}
