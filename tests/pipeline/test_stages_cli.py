@@ -135,3 +135,28 @@ def test_select_joins_the_chunks_of_a_sample_and_refuses_two_samples(chain, caps
     assert (tmp_path / "joined" / doc).read_text() == (tmp_path / "whole" / doc).read_text()
     assert main([str(x) for x in ["select", recos[signal], a, recos["tautau"], "-o", tmp_path / "x"]]) == 2
     assert "not the chunks of one sample" in capsys.readouterr().err
+
+
+def test_later_stages_refuse_bad_select_and_limits_files(chain, capsys, tmp_path):
+    _, _, recos = chain
+    sel, lim = tmp_path / "sel", tmp_path / "lim"
+    _cli(["select", *recos.values(), "-o", sel, "--seed", SEED, "--luminosity", 0.276], capsys)
+    _cli(["limits", "--selected", sel, "-o", lim], capsys)
+    doc_path = sel / "zprime-L0.276" / "analysis.json"
+    good = doc_path.read_text()
+    written = (lim / "zprime-L0.276.json").read_text()
+
+    def refused(argv, needle):
+        assert main([str(a) for a in argv]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+    doc_path.write_text(good.replace('"schema_version": 1', '"schema_version": 7'))
+    refused(["limits", "--selected", sel, "-o", lim], "schema version 7")
+    doc_path.write_text(good[: len(good) // 2])
+    refused(["limits", "--selected", sel, "-o", lim], "not a readable JSON file")
+    refused(["report", sel, lim, "-o", tmp_path / "rep"], "not a readable JSON file")
+    assert (lim / "zprime-L0.276.json").read_text() == written  # the earlier limits are intact
+    doc_path.write_text(good)
+    (lim / "zprime-L0.276.json").unlink()
+    refused(["report", sel, lim, "-o", tmp_path / "rep"], "zprime-L0.276.json")
