@@ -175,7 +175,4 @@ def report_stage(selected: str | Path, limits: str | Path, out: str | Path, summ
         if r.mass.size:
             results.append(files.read_limits(Path(limits) / f"{folder.name}.json", r))
     results.sort(key=_order)
-    with progress(1, "report") as bar:
-        index = write_full_report(Path(out), results, summary=summary)
-        bar.advance()
-    return index
+    return write_full_report(Path(out), results, summary=summary)
