@@ -82,6 +82,7 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
 
     select_fn = getattr(select, spec.selection)
     beam = next(iter(recos.values())).beam
+    select.check_masses(spec.selection, spec.masses, beam)  # a clear error before any work
     bkg_sel = {b: select_fn(recos[b], beam, luminosity_fb=luminosity_fb) for b in spec.backgrounds}
     cutflows = {b: s.cutflow.rows() for b, s in bkg_sel.items()}
     masses, eff, mean, sigma, bkg, bkg_unc = [], [], [], [], [], []

@@ -8,8 +8,8 @@
 from darkrecon.select.alp import alp_gammagamma
 from darkrecon.select.cutflow import CutFlow
 from darkrecon.select.dark_photon import dark_photon_invisible
-from darkrecon.select.selection import Selection
+from darkrecon.select.selection import Selection, check_masses, mass_range
 from darkrecon.select.zprime import zprime_emu, zprime_invisible
 
-__all__ = ["CutFlow", "Selection", "alp_gammagamma", "dark_photon_invisible", "zprime_emu",
-           "zprime_invisible"]
+__all__ = ["CutFlow", "Selection", "alp_gammagamma", "check_masses", "dark_photon_invisible",
+           "mass_range", "zprime_emu", "zprime_invisible"]
