@@ -28,11 +28,12 @@ ALP_MASS_RANGE = (0.2, 9.7)
 
 
 def mass_range(channel: str, beam: Beam) -> tuple[float, float]:
-    """The open interval of signal masses (GeV) a channel can search at this beam.
+    """The interval of signal masses (GeV) a channel can search at this beam.
 
-    Z' -> invisible recoils against two muons (M < sqrt(s) - 2 m_mu), the LFV Z' against
-    e mu (M < sqrt(s) - m_e - m_mu), the ALP is searched in the published 0.2-9.7 GeV range,
-    the invisible dark photon recoils against one photon (M < sqrt(s)).
+    Z' -> invisible recoils against two muons (0 < M < sqrt(s) - 2 m_mu), the LFV Z' against
+    e mu (0 < M < sqrt(s) - m_e - m_mu), the invisible dark photon against one photon
+    (0 < M < sqrt(s)): open intervals. The ALP is searched in the published range
+    0.2 <= m_a <= 9.7 GeV (end points included, as the paper's mass scan).
     """
     sqrt_s = beam.sqrt_s
     ranges = {
@@ -54,10 +55,13 @@ def check_masses(channel: str, masses, beam_or_range) -> np.ndarray:
     """
     lo, hi = beam_or_range if isinstance(beam_or_range, tuple) else mass_range(channel, beam_or_range)
     m = np.atleast_1d(np.asarray(masses, dtype=np.float64))
-    bad = ~(np.isfinite(m) & (m > lo) & (m < hi))
+    closed = channel == "alp_gammagamma"
+    inside = (m >= lo) & (m <= hi) if closed else (m > lo) & (m < hi)
+    bad = ~(np.isfinite(m) & inside)
     if np.any(bad):
+        interval = f"[{lo:g}, {hi:.4g}]" if closed else f"({lo:g}, {hi:.4g})"
         raise ValueError(f"{channel}: mass {m[bad][0]:g} GeV is outside the channel's range "
-                         f"({lo:g}, {hi:.4g}) GeV")
+                         f"{interval} GeV")
     return m
 
 
@@ -130,13 +134,26 @@ class Selection:
         statistical uncertainty from the simulation (sqrt of the sum of squared weights)."""
         center = np.atleast_1d(np.asarray(center, dtype=np.float64))
         half_width = np.broadcast_to(np.asarray(half_width, dtype=np.float64), center.shape)
-        if np.any(~np.isfinite(center)) or np.any(half_width <= 0):
-            raise ValueError("window centres must be finite and half widths positive")
         if self.mass_range is not None:
             check_masses(self.channel, center, self.mass_range)
+        if np.any(~np.isfinite(center)) or np.any(half_width <= 0):
+            raise ValueError("window centres must be finite and half widths positive")
         inside = np.abs(self.mass[None, :] - center[:, None]) < half_width[:, None]
         w = self.weight * self.luminosity_fb
         return inside @ w, np.sqrt(inside @ (w * w))
+
+    def closest_candidates(self, mass: float, variable: str = "mass") -> tuple[np.ndarray, np.ndarray]:
+        """One value of ``candidates[variable]`` per selected event, and its weight: the
+        candidate nearest the mass hypothesis (an ALP event has three pairings; it enters a
+        mass window once, with the pairing nearest the hypothesis, as in a scan over pairings).
+        """
+        values = self.candidates[variable]
+        event = self.candidates["event"]
+        order = np.lexsort((np.abs(values - mass), event))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = event[order][1:] != event[order][:-1]
+        keep = order[first]
+        return values[keep], self.weight[keep]
 
     def efficiency(self) -> float:
         """Weighted fraction of all events that pass."""
