@@ -109,7 +109,7 @@ def get(name: str) -> Process:
 
 def _load() -> None:
     # importing the process modules registers them
-    from darkrecon.generators import cosmics, dark, lfv, qed, twophoton, zprime  # noqa: F401
+    from darkrecon.generators import cosmics, dark, lfv, qed, three_photon, twophoton, zprime  # noqa: F401
 
 
 def processes() -> list[dict[str, Any]]:
