@@ -7,8 +7,11 @@ Efficiencies measured with these samples (fast simulation, seed 1; weighted frac
 generated cross section): Z'(3 GeV) -> invisible 0.46 (0.61 before the tau-pair veto; ISR,
 the acceptance of both muons and the barrel requirement on the recoil cost the rest), LFV
 Z'(3 GeV) -> e mu 0.17 (a weighted sample: 0.40 of the raw events; its large weights sit at
-small lepton angles, outside the CDC), ALP(1 GeV) 0.67, A'(3 GeV) -> invisible 0.92.
-Backgrounds kept: at most 1.5% (mu mu for the Z'), 13.5% (Bhabha for the single photon).
+small lepton angles, outside the CDC), ALP(1 GeV) 0.67, A'(3 GeV) -> invisible 0.80.
+Backgrounds kept: at most 1.5% (mu mu for the Z'), 1.2% (gamma gamma for the ALP), 1.0%
+(gamma gamma for the single photon). The irreducible ALP background e+e- -> 3 gamma passes the
+three-photon selection (44%) and is rejected by the mass window: 2% of it falls within +-50 MeV
+(3 sigma) of a 1 GeV ALP, which keeps 64% of its signal there.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ SIGNAL = {
     "alp_gammagamma": ("alp_gammagamma", 500, {"mass": 1.0, "g_agg": 1e-3}),
     "dark_photon_invisible": ("dark_photon_invisible", 600, {"mass": 3.0, "epsilon": 1e-3}),
 }
-BACKGROUND_EVENTS = {"mumu": 1000, "tautau": 2500, "eemumu": 800, "gammagamma": 1000, "bhabha": 1000}
+BACKGROUND_EVENTS = {"mumu": 1000, "tautau": 2500, "eemumu": 800, "gammagamma": 1000, "bhabha": 1000,
+                     "gammagammagamma": 1000}
 BACKGROUNDS = {
     "zprime_invisible": ("mumu", "tautau", "eemumu"),
     "zprime_emu": ("mumu", "tautau", "eemumu"),
@@ -35,10 +39,10 @@ BACKGROUNDS = {
 }
 #: lowest signal efficiency each selection must keep (measured values in the module docstring)
 MIN_SIGNAL_EFFICIENCY = {"zprime_invisible": 0.35, "zprime_emu": 0.12, "alp_gammagamma": 0.55,
-                         "dark_photon_invisible": 0.8}
+                         "dark_photon_invisible": 0.7}
 #: largest fraction of a background sample a selection may keep ("rejects most")
 MAX_BACKGROUND_FRACTION = {"zprime_invisible": 0.03, "zprime_emu": 0.03, "alp_gammagamma": 0.03,
-                           "dark_photon_invisible": 0.2}
+                           "dark_photon_invisible": 0.03}
 
 Y4S = dr.Beam.preset("Y4S")
 
@@ -65,6 +69,21 @@ def test_selection_rejects_most_of_each_background(chain, channel, background):
     reco = chain(background, BACKGROUND_EVENTS[background])
     sel = getattr(select, channel)(reco, Y4S)
     assert sel.passed.mean() < MAX_BACKGROUND_FRACTION[channel], sel.cutflow.to_markdown()
+
+
+def test_irreducible_three_photon_background_is_rejected_by_the_mass_window(chain):
+    """e+e- -> 3 gamma looks like the ALP signal event by event (PRL 125, 161806: the dominant
+    background); only the diphoton-mass window separates them."""
+    mass = SIGNAL["alp_gammagamma"][2]["mass"]
+    signal = select.alp_gammagamma(_signal(chain, "alp_gammagamma"), Y4S)
+    three = select.alp_gammagamma(chain("gammagammagamma", BACKGROUND_EVENTS["gammagammagamma"]), Y4S)
+    assert three.passed.mean() > 0.2  # it is irreducible by the event selection
+    window = 0.05  # about 3 sigma of the 1 GeV peak (15 MeV)
+    sig_values, _ = signal.closest_candidates(mass)
+    bkg_values, _ = three.closest_candidates(mass)
+    in_signal = np.sum(np.abs(sig_values - mass) < window) / signal.passed.size
+    in_background = np.sum(np.abs(bkg_values - mass) < window) / three.passed.size
+    assert in_signal > 0.5 and in_background < 0.05
 
 
 @pytest.mark.parametrize("channel", ["zprime_invisible", "zprime_emu"])
