@@ -161,16 +161,17 @@ def validate(channels: Iterable[str] = ("zprime_invisible", "alp_gammagamma"),
              beam="Y4S", seed: int = 1, n_threads: int = 1) -> list[Point]:
     """Simulate + reconstruct + select signal of each channel at each mass; one Point each."""
     import darkrecon as dr
+    from darkrecon import select
 
     beam_obj = dr.Beam.preset(beam) if isinstance(beam, str) else beam
     masses = dict(DEFAULT_MASSES, **(masses or {}))
-    points = []
-    for channel in channels:
+    channels = list(channels)
+    for channel in channels:  # every argument checked before any simulation
         if channel not in SIGNAL:
             raise ValueError(f"no validation for channel {channel!r}; have {', '.join(SIGNAL)}")
-        from darkrecon import select
-
         select.check_masses(channel, masses[channel], beam_obj)
+    points = []
+    for channel in channels:
         for m in masses[channel]:
             reco = simulate_signal(channel, m, n_events, beam=beam_obj, seed=seed, n_threads=n_threads)
             points.append(measure(channel, m, reco, beam_obj))

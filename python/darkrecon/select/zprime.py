@@ -23,8 +23,9 @@ both cones contain exists if and only if the angle between lepton 1 and the reve
 (theta_max,1 + theta_max,2) is <= 0 for every tau pair up to resolution and radiation, and
 positive for most Z' events (their recoil carries a mass the taus' neutrinos do not have).
 The cut ``tau_cone_gap > tau_cone_gap_min`` (default -0.1 rad, allowing for resolution)
-keeps 70-95% of the Z' signal after the other cuts and rejects about 95% of the tau pairs that
-pass them (fast simulation, 1-9 GeV; see tests/select/test_chain_selections.py).
+keeps 71-77% of the Z' -> invisible signal that passes the other cuts (M = 1-8 GeV) and 70-73%
+of the LFV e mu signal (2, 5 GeV), and rejects 91% (mu mu) and 94% (e mu) of the tau pairs
+that pass them (fast simulation, 20 000 tau pairs; tests/select/test_chain_selections.py).
 """
 
 from __future__ import annotations
