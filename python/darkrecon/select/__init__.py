@@ -3,6 +3,9 @@
 ``dr.select.zprime_invisible(reco, beam)``, ``.zprime_emu``, ``.alp_gammagamma`` and
 ``.dark_photon_invisible`` return a :class:`Selection` (candidates, cut flow, weights) whose
 ``expected_in_window`` gives the background counts in the form ``dr.stats`` takes.
+``mass_range`` / ``check_masses`` give and enforce each channel's mass range;
+:mod:`darkrecon.select.validation` compares signal resolutions and efficiencies with the
+published Belle II values (``darkrecon validate-selections``).
 """
 
 from darkrecon.select.alp import alp_gammagamma

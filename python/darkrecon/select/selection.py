@@ -131,7 +131,8 @@ class Selection:
 
     def expected_in_window(self, center, half_width) -> tuple[np.ndarray, np.ndarray]:
         """Expected events with ``|mass - center| < half_width`` at the luminosity, and their
-        statistical uncertainty from the simulation (sqrt of the sum of squared weights)."""
+        statistical uncertainty from the simulation (sqrt of the sum of squared weights).
+        A centre outside the channel's :attr:`mass_range` raises ValueError naming it."""
         center = np.atleast_1d(np.asarray(center, dtype=np.float64))
         half_width = np.broadcast_to(np.asarray(half_width, dtype=np.float64), center.shape)
         if self.mass_range is not None:
