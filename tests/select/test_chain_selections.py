@@ -154,3 +154,15 @@ def test_zprime_range_ends_at_the_dimuon_threshold():
     select.check_masses("alp_gammagamma", [0.2, 9.7], Y4S)  # published end points included
     with pytest.raises(ValueError, match="unknown channel 'higgs'"):
         select.mass_range("higgs", Y4S)
+
+
+def test_analysis_refuses_a_mass_point_outside_the_channel_range():
+    from types import SimpleNamespace
+
+    from darkrecon.pipeline.analysis import analyse_channel
+    from darkrecon.pipeline.config import ChannelSpec
+
+    spec = ChannelSpec("zprime", "zprime_invisible", "zprime_invisible", "g_prime", 0.01, (2.0, 10.45),
+                       ("mumu",), (0.276,))
+    with pytest.raises(ValueError, match=r"zprime_invisible: mass 10.45 GeV is outside"):
+        analyse_channel(spec, {"mumu": SimpleNamespace(beam=Y4S)}, 0.276, seed=1)
