@@ -10,5 +10,6 @@ from darkrecon.commands import (  # noqa: F401
     run,
     select,
     simulate,
+    validate_selections,
     validate_simulation,
 )

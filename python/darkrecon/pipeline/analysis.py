@@ -42,16 +42,9 @@ class ChannelResult:
 
 def _search_variable(sel, spec: ChannelSpec, mass: float) -> tuple[np.ndarray, np.ndarray]:
     """Per selected event, the candidate closest to the mass hypothesis: its search-variable
-    value and its weight. (An ALP event has three pairings; an event enters a mass window once,
-    with the pairing nearest the hypothesis, as in a scan over pairings.)"""
-    values = sel.candidates["recoil_mass"] if (spec.recoil_above is not None and mass > spec.recoil_above) \
-        else sel.mass
-    event = sel.candidates["event"]
-    order = np.lexsort((np.abs(values - mass), event))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = event[order][1:] != event[order][:-1]
-    keep = order[first]
-    return values[keep], sel.weight[keep]
+    value and its weight (:meth:`darkrecon.select.Selection.closest_candidates`)."""
+    use_recoil = spec.recoil_above is not None and mass > spec.recoil_above
+    return sel.closest_candidates(mass, "recoil_mass" if use_recoil else "mass")
 
 
 def coupling_limits(spec: ChannelSpec, mass, sigma_limit_fb, beam) -> np.ndarray:
@@ -82,6 +75,7 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
 
     select_fn = getattr(select, spec.selection)
     beam = next(iter(recos.values())).beam
+    select.check_masses(spec.selection, spec.masses, beam)  # a clear error before any work
     bkg_sel = {b: select_fn(recos[b], beam, luminosity_fb=luminosity_fb) for b in spec.backgrounds}
     cutflows = {b: s.cutflow.rows() for b, s in bkg_sel.items()}
     masses, eff, mean, sigma, bkg, bkg_unc = [], [], [], [], [], []

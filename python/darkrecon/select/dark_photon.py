@@ -24,6 +24,7 @@ from darkrecon.select.selection import (
     TRACK_FIELDS,
     Selection,
     event_weights,
+    mass_range,
     require_beam,
     require_fields,
 )
@@ -77,4 +78,5 @@ def dark_photon_invisible(reco, beam: Beam, *, luminosity_fb: float = 50.0, veto
         "e_cms": lead_e_cms[keep],
         "theta_lab": lead_theta[keep],
     }
-    return Selection(channel, keep, flow, candidates, flow.weight[keep], luminosity_fb)
+    return Selection(channel, keep, flow, candidates, flow.weight[keep], luminosity_fb,
+                     mass_range=mass_range(channel, beam))
