@@ -43,6 +43,7 @@ def test_info_geometry_counts(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["run", "--mass", "-1"], "--mass must be positive"),
     (["run", "--luminosity", "0"], "--luminosity must be positive"),
+    (["run", "--channel", "zprime", "--mass", "12"], "outside the channel's range"),
 ])
 def test_bad_run_points_are_refused(argv, message, capsys):
     assert main(argv) == 2

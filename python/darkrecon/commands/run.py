@@ -37,9 +37,10 @@ def _add(p: argparse.ArgumentParser) -> None:
 @command("run", "Run the whole chain on the built-in sample and write a report folder.", _add)
 def run(args: argparse.Namespace) -> int:
     from darkrecon.pipeline.run import run_pipeline
+    from darkrecon.select.selection import check_masses
 
     try:
-        Beam.preset(args.beam)
+        beam = Beam.preset(args.beam)
     except ValueError as err:
         raise CommandError(str(err)) from None
     if args.scale <= 0:
@@ -56,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
         dataclasses.replace(c, masses=tuple(args.mass or c.masses),
                             luminosities_fb=tuple(args.luminosity or c.luminosities_fb))
         for c in CHANNELS if not args.channel or c.name in args.channel)
+    for c in channels:  # a mass outside a channel's range: one line before any work
+        try:
+            check_masses(c.selection, c.masses, beam)
+        except ValueError as err:
+            raise CommandError(f"--mass: {err}") from None
     summary = run_pipeline(args.output, beam=args.beam, seed=args.seed, scale=args.scale,
                            chunk_size=args.chunk_size, workers=args.workers, scheduler=args.scheduler,
                            channels=channels)
