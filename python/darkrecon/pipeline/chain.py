@@ -69,9 +69,9 @@ def channel_specs(recos: dict[str, Reconstructed], names: Sequence[str] | None =
 
 def read_samples(paths: Sequence[str | Path]) -> dict[str, Reconstructed]:
     """Reconstructed files by sample name. Several files of one sample are its chunks (as
-    ``darkrecon run`` writes them to ``samples/``): they are joined in the order of their names, and their
-    weights must add up to one sample's cross section (two independent full samples of the same
-    process would count it twice, and are refused)."""
+    ``darkrecon run`` writes them to ``samples/``): they are joined in the order of their names,
+    and their weights must add up to one sample's cross section (two independent full samples of
+    the same process would count it twice, and are refused)."""
     parts: dict[str, list[tuple[Path, Reconstructed]]] = {}
     for p in paths:
         reco = Reconstructed.from_parquet(p)
