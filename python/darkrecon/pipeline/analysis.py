@@ -47,6 +47,22 @@ def _search_variable(sel, spec: ChannelSpec, mass: float) -> tuple[np.ndarray, n
     return sel.closest_candidates(mass, "recoil_mass" if use_recoil else "mass")
 
 
+def scan_limits(spec: ChannelSpec, beam, mass, n_obs, bkg, bkg_unc, efficiency, resolution,
+                luminosity_fb: float, **limit_kwargs):
+    """The limit scan of one channel: cross-section limits in windows of +-WINDOW_SIGMAS
+    resolutions (which also set the trials factor), then the coupling limits.
+
+    Returns ``(scan, coupling_observed, coupling_expected)``."""
+    from darkrecon import stats
+
+    res = stats.scan(mass, n_obs, bkg, np.maximum(np.asarray(efficiency), 1e-12), luminosity_fb,
+                     bkg_unc, window_width=2 * WINDOW_SIGMAS * np.asarray(resolution), **limit_kwargs)
+    g_obs = coupling_limits(spec, mass, res.limit_xsec, beam)
+    g_exp = {k: coupling_limits(spec, mass, np.asarray(v), beam)
+             for k, v in res.expected_xsec.as_dict().items()}
+    return res, g_obs, g_exp
+
+
 def coupling_limits(spec: ChannelSpec, mass, sigma_limit_fb, beam) -> np.ndarray:
     """Cross-section limits (on the signal sample's process, sigma x BR) -> coupling limits."""
     from darkrecon import physics
@@ -71,7 +87,6 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     ``recos`` maps sample names (``<signal_process>-m<mass>`` and the background names) to
     :class:`darkrecon.reconstruction.Reconstructed` objects.
     """
-    from darkrecon import stats
 
     select_fn = getattr(select, spec.selection)
     beam = next(iter(recos.values())).beam
@@ -107,11 +122,8 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     mass = np.asarray(masses)
     bkg_a, unc_a = np.asarray(bkg), np.asarray(bkg_unc)
     n_obs = np.random.default_rng(seed).poisson(bkg_a)
-    res = stats.scan(mass, n_obs, bkg_a, np.maximum(np.asarray(eff), 1e-12), luminosity_fb, unc_a,
-                     cl=cl, method=method, window_width=2 * WINDOW_SIGMAS * np.asarray(sigma))
-    g_obs = coupling_limits(spec, mass, res.limit_xsec, beam)
-    g_exp = {k: coupling_limits(spec, mass, np.asarray(v), beam)
-             for k, v in res.expected_xsec.as_dict().items()}
+    res, g_obs, g_exp = scan_limits(spec, beam, mass, n_obs, bkg_a, unc_a, eff, sigma, luminosity_fb,
+                                    cl=cl, method=method)
     spectra = {b: (s.mass, s.weight * s.luminosity_fb) for b, s in bkg_sel.items()}
     return ChannelResult(spec.name, luminosity_fb, mass, np.asarray(eff), np.asarray(mean),
                          np.asarray(sigma), bkg_a, unc_a, n_obs, res, g_obs, g_exp, cutflows, spectra,

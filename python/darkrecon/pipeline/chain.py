@@ -17,7 +17,7 @@ import numpy as np
 
 from darkrecon import select as selections
 from darkrecon.pipeline import config, files
-from darkrecon.pipeline.analysis import WINDOW_SIGMAS, ChannelResult, analyse_channel, coupling_limits
+from darkrecon.pipeline.analysis import ChannelResult, analyse_channel, scan_limits
 from darkrecon.pipeline.report import write_full_report
 from darkrecon.progress import progress
 from darkrecon.reconstruction.event import Reconstructed
@@ -142,7 +142,6 @@ def _analysis_folders(selected: Path) -> list[Path]:
 def limits_stage(selected: str | Path, out: str | Path, *, cl: float = 0.90, method: str = "cls",
                  **limit_kwargs) -> list[ChannelResult]:
     """Scan the counting windows that ``select`` wrote; write ``<channel>-L<lumi>.json`` files."""
-    from darkrecon import stats
 
     folders = _analysis_folders(Path(selected))
     analyses = sorted((files.read_analysis(f) for f in folders),  # all checked before writing
@@ -154,13 +153,9 @@ def limits_stage(selected: str | Path, out: str | Path, *, cl: float = 0.90, met
         for r, beam, signal_params in analyses:
             spec = dataclasses.replace(known[r.channel], signal_params=signal_params)
             if r.mass.size:
-                # The same scan as analyse_channel: windows of +-WINDOW_SIGMAS resolutions.
-                r.scan = stats.scan(r.mass, r.n_obs, r.bkg, np.maximum(r.efficiency, 1e-12), r.luminosity_fb,
-                                    r.bkg_unc, cl=cl, method=method,
-                                    window_width=2 * WINDOW_SIGMAS * r.resolution, **limit_kwargs)
-                r.coupling_observed = coupling_limits(spec, r.mass, r.scan.limit_xsec, beam)
-                r.coupling_expected = {k: coupling_limits(spec, r.mass, np.asarray(v), beam)
-                                       for k, v in r.scan.expected_xsec.as_dict().items()}
+                r.scan, r.coupling_observed, r.coupling_expected = scan_limits(
+                    spec, beam, r.mass, r.n_obs, r.bkg, r.bkg_unc, r.efficiency, r.resolution,
+                    r.luminosity_fb, cl=cl, method=method, **limit_kwargs)
                 files.write_limits(out / f"{files.tag(r.channel, r.luminosity_fb)}.json", r)
                 results.append(r)
             bar.advance()
