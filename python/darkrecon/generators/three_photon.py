@@ -195,9 +195,7 @@ def _gen(n, beam, rng, frame, e_min, theta_min):
     b = ps.EventBuilder(n)
     for i in range(3):
         b.add(PDG.PHOTON, photons[:, i])
-    sigma = float(w.sum())
-    err = float(np.sqrt(np.sum((w - sigma / max(n, 1)) ** 2)))
-    return Generated(b, weight=w, cross_section=sigma, cross_section_error=err)
+    return Generated.weighted(b, w)
 
 
 register(

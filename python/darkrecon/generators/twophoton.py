@@ -261,9 +261,7 @@ def _make(process: str, lepton_pdg: int, lepton_mass: float, w_min_default: floa
         b.add(-PDG.ELECTRON, e2)
         b.add(lepton_pdg, lm)
         b.add(-lepton_pdg, lp)
-        sigma = float(w.sum())
-        err = float(np.sqrt(np.sum((w - sigma / max(n, 1)) ** 2)))
-        return Generated(b, weight=w, cross_section=sigma, cross_section_error=err)
+        return Generated.weighted(b, w)
 
     name = "mu" if lepton_pdg == PDG.MUON else "e"
     cut = "every opposite-charge e+e- pair" if all_pairs else f"the {name}{name} pair"
