@@ -11,6 +11,7 @@ its own random stream seeded by ``(seed, event index)``: the output is the same 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import awkward as ak
@@ -166,6 +167,19 @@ class SimulatedEvents:
             if k.startswith(prefix) and k != prefix + "offsets"
         }
         return cols, self.columns[prefix + "offsets"]
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the events and their generated sample to Parquet (:mod:`.storage`)."""
+        from darkrecon.simulation.storage import write_simulated
+
+        return write_simulated(self, path)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path) -> SimulatedEvents:
+        """Read a file written by :meth:`to_parquet` (schema version checked)."""
+        from darkrecon.simulation.storage import read_simulated
+
+        return read_simulated(path)
 
 
 def _particles_of(events: Any) -> ak.Array:
