@@ -36,6 +36,8 @@ using Vector5 = Eigen::Matrix<double, 5, 1>;
 using Matrix5 = Eigen::Matrix<double, 5, 5>;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kTaylorStep = 0.05;  // cm, see evaluate()
+// cm: the annealing re-evaluates the hits when a linearised step moved a DOCA by more than this
+constexpr double kRelinearise = 0.05;
 // The circle prefit starts 10x cooler than the main annealing: above T ~ (d_max / sigma)^2 the
 // annealed fit is a fit to the wire positions, i.e. the Karimaki seed it starts from.
 constexpr double kPrefitScale = 0.1;
@@ -172,16 +174,21 @@ void evaluate_all(const Helix& h, std::vector<HitState>& hits, bool geometry) {
 
 Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
 
-/// One annealing Gauss-Newton step at temperature T. Returns false if the normal matrix is
-/// singular (too few effective hits).
-bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, double cut, bool geometry) {
+/// One annealing Gauss-Newton step at temperature T on the hits linearised at the helix of their
+/// last evaluation: D_i(p0 + dp) ~ D_i + J_i . dp, with dp (accumulated over the steps) updated
+/// in place. The hits are evaluated again by the caller only after the last temperature: between
+/// the steps of the schedule the helix moves by little compared with the drift-circle scale on
+/// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
+/// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
+bool anneal_step(const std::vector<HitState>& hits, double temperature, double cut, Vector5& dp_total) {
   Matrix5 a = Matrix5::Zero();
   Vector5 b = Vector5::Zero();
   const double ec = std::exp(-0.5 * cut / temperature);
   for (const auto& hs : hits) {
     if (!hs.ok) continue;
     const double k = 0.5 * hs.inv_var_eff / temperature;
-    const double rp = hs.doca - hs.drift, rm = hs.doca + hs.drift;
+    const double doca = hs.doca + hs.jac.dot(dp_total);
+    const double rp = doca - hs.drift, rm = doca + hs.drift;
     double ep, em;
     mirror_exps(k * rp * rp, k * rm * rm, ep, em);
     const double sum = ep + em;
@@ -191,7 +198,7 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
     const double inv = hs.inv_var_eff / (sum + ec);
     const double wi = sum * inv;
     add_outer_lower(a, hs.jac, wi);
-    b.noalias() += (hs.drift * (ep - em) * inv - wi * hs.doca) * hs.jac;
+    b.noalias() += (hs.drift * (ep - em) * inv - wi * doca) * hs.jac;
   }
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
@@ -199,8 +206,7 @@ bool anneal_step(Helix& h, std::vector<HitState>& hits, double temperature, doub
   if (llt.info() != Eigen::Success) return false;
   const Vector5 dp = llt.solve(b);
   if (!dp.allFinite()) return false;
-  h = step(h, dp);
-  evaluate_all(h, hits, geometry);
+  dp_total += dp;
   return true;
 }
 
@@ -393,17 +399,33 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     }
     mean = m > 0 ? mean / m : 1.0;
     double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
+    Vector5 dp_total = Vector5::Zero();
     while (true) {
-      if (!anneal_step(h, hits, t, cut, ws.geometry)) {
-        out.helix = h;
+      if (!anneal_step(hits, t, cut, dp_total)) {
+        out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
         return out;
       }
-      ++evaluations;
       if (t <= 1.0) break;
       t = std::max(1.0, t * anneal_factor);
+      // Re-linearise when the step moved some hit's DOCA by more than kRelinearise: beyond that
+      // the second-order terms (the closest point sliding along a stereo wire, the curvature)
+      // could bias the weights of the next temperature.
+      double moved = 0.0;
+      for (const auto& hs : hits) {
+        if (hs.ok) moved = std::max(moved, std::abs(hs.jac.dot(dp_total)));
+      }
+      if (moved > kRelinearise) {
+        h = step(h, dp_total);
+        dp_total.setZero();
+        evaluate_all(h, hits, ws.geometry);
+        ++evaluations;
+      }
     }
+    h = step(h, dp_total);
+    evaluate_all(h, hits, ws.geometry);
+    ++evaluations;
     set_effective_variances(h, hits, opt, ws.order);
     for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
   }
