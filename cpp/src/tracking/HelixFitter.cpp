@@ -562,7 +562,9 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     h.phi0 += dp[1];
     h.omega += dp[2];
     eval();
-    if (t <= 1.0 && dp.dot(b) < 1e-2) break;
+    // At T = 1 stop unless the step still improved chi2 by > 1000 (far from converged): this circle only
+    // seeds z and the main annealing, which starts hot again and refines it.
+    if (t <= 1.0 && dp.dot(b) < 1e3) break;
     t = std::max(1.0, t * opt.anneal_factor);
   }
 }
