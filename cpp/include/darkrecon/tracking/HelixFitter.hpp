@@ -21,7 +21,9 @@
 //     W = w+ + w- and value d (w+ - w-) / W. T starts at start_temperature_factor times the
 //     seed's mean chi2 per hit (so that every hit of a roughly right seed starts with weight) and
 //     falls geometrically to 1; one Gauss-Newton step per temperature. At high T this is a fit to the
-//     wire positions, at T = 1 the left/right choice is sharp.
+//     wire positions, at T = 1 the left/right choice is sharp. The steps work on the hits
+//     linearised at their last evaluation (D(p0 + dp) ~ D + J dp); the hits are evaluated again
+//     only when a step moved some DOCA by more than 0.05 cm, and after the last temperature.
 //  3. Hard decision: a hit is kept (weight 1) when its best-side chi2 is below c, else weight 0.
 //  4. Gauss-Newton iterations on the kept hits (step halving if chi2 rises) until the step is
 //     below `tolerance` in units of its own error (dp^T C^-1 dp); the kept set is re-decided
@@ -37,7 +39,9 @@
 // circle, no trigonometry); a stereo wire's Newton iteration starts from the previous arc length
 // (the first time from where the wire crosses the seed circle) and stops with a second-order move
 // along the helix once its step is below 0.05 cm. The circle prefit starts 10x cooler than the main
-// annealing (hotter is a fit to the wire positions, i.e. the seed). Tracks are handed to threads in
+// annealing (hotter is a fit to the wire positions, i.e. the seed) and stops after its first step
+// at T = 1 (unless chi2 still fell by > 1000). About 3 evaluations of the hits per track (1 at
+// the start, 1 after the linearised annealing, 1 in Gauss-Newton). Tracks are handed to threads in
 // blocks of 32 from a shared counter, each thread with its own scratch.
 //
 // Multiple scattering (option). The material between consecutive kept hits (path length x,
