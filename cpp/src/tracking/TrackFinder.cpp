@@ -22,6 +22,7 @@ constexpr double kSpeedOfLight = 29.9792458;  // cm/ns
 struct Hit {
   std::size_t row = 0;
   int layer = 0;
+  int axial_index = -1;     // position in the axial list (the Legendre search), -1 for stereo
   bool axial = false;
   double x = 0.0, y = 0.0;  // axial: wire position
   Eigen::Vector3d a, d;     // backward end, unit direction
@@ -130,9 +131,9 @@ class EventFinder {
     arm_.assign(n, 0);
     candidates_.clear();
     // Legendre pool: the axial hits (with a neighbour, if asked).
-    std::vector<char> active(axial_.size(), 1);
-    if (opt_.min_neighbours > 0) mark_isolated(in, begin, end, active);
-    tree_.reset(conformal_, active);
+    active_.assign(axial_.size(), 1);
+    if (opt_.min_neighbours > 0) mark_isolated(in, begin, end, active_);
+    tree_.reset(conformal_, active_);
     for (int iter = 0; iter < 4 * opt_.max_tracks && static_cast<int>(candidates_.size()) < opt_.max_tracks;
          ++iter) {
       const detail::LegendreMaximum mx = tree_.next(opt_.min_axial_hits);
@@ -140,15 +141,15 @@ class EventFinder {
       Candidate cand;
       const bool ok = build_candidate(mx, cand);
       if (!ok) {
-        for (int k : mx.hits) active[static_cast<std::size_t>(k)] = 0;  // blocked, not assigned
+        for (int k : mx.hits) tree_.deactivate(k);  // blocked, not assigned
         continue;
       }
       const int id = static_cast<int>(candidates_.size());
       for (int i : cand.axial) take(i, id, 1);
       for (int i : cand.stereo) take(i, id, 1);
       for (int i : cand.other_arm) take(i, id, 2);
-      for (std::size_t k = 0; k < axial_.size(); ++k) {
-        if (owner_[static_cast<std::size_t>(axial_[k])] >= 0) active[k] = 0;
+      for (const auto* list : {&cand.axial, &cand.other_arm}) {
+        for (int i : *list) tree_.deactivate(hits_[static_cast<std::size_t>(i)].axial_index);
       }
       candidates_.push_back(std::move(cand));
     }
@@ -182,6 +183,7 @@ class EventFinder {
       h.y = h.a.y();
       const int idx = static_cast<int>(hits_.size());
       if (h.axial) {
+        h.axial_index = static_cast<int>(axial_.size());
         axial_.push_back(idx);
         const double r2 = h.x * h.x + h.y * h.y;
         const double den = std::max(r2 - h.drift * h.drift, 1e-6);
@@ -189,9 +191,6 @@ class EventFinder {
         c.u = h.x / den;
         c.v = h.y / den;
         c.r = h.drift / den;
-        c.amp = std::hypot(c.u, c.v);
-        c.phi = std::atan2(c.v, c.u);
-        if (c.phi < 0.0) c.phi += 2.0 * kPi;
         c.tol = opt_.legendre_tolerance / den;
         conformal_.push_back(c);
       } else {
@@ -578,6 +577,7 @@ class EventFinder {
   std::vector<Hit> hits_;
   std::vector<int> axial_, stereo_;
   std::vector<detail::ConformalHit> conformal_;
+  std::vector<char> active_;
   std::vector<int> owner_;
   std::vector<char> occupied_;
   std::vector<std::int8_t> arm_;
