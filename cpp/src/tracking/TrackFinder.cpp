@@ -410,6 +410,7 @@ class EventFinder {
     hough_last_.assign(cells, -1);
     std::size_t best = 0;  // the first cell with the most hits
     int best_count = 0;
+    const double inv_z_bin = 1.0 / z_bin;
     for (std::size_t e = 0; e < entries_.size(); ++e) {
       const ZEntry& en = entries_[e];
       for (int k = 0; k < en.n; ++k) {
@@ -421,11 +422,14 @@ class EventFinder {
           it_lo = std::max(0, static_cast<int>(std::floor((t_lo - opt_.tan_lambda_min) / t_bin)));
           it_hi = std::min(nt - 1, static_cast<int>(std::floor((t_hi - opt_.tan_lambda_min) / t_bin)));
         }
+        // z0 in [z - t1 s - tol, z - t0 s + tol] over the tanL bin [t0, t1], in units of z bins
+        // from -z0_max
+        const double base_lo = (z - tol + opt_.z0_max) * inv_z_bin, base_hi = (z + tol + opt_.z0_max) * inv_z_bin;
+        const double slope = s * inv_z_bin;
         for (int it = it_lo; it <= it_hi; ++it) {
           const double t0 = opt_.tan_lambda_min + it * t_bin, t1 = t0 + t_bin;
-          const double lo = z - t1 * s - tol, hi = z - t0 * s + tol;
           // z0 bins floor(x_lo)..floor(x_hi) clipped to [0, nz): truncation is the floor there
-          const double x_lo = (lo + opt_.z0_max) / z_bin, x_hi = (hi + opt_.z0_max) / z_bin;
+          const double x_lo = base_lo - t1 * slope, x_hi = base_hi - t0 * slope;
           if (x_hi < 0.0 || x_lo >= nz) continue;
           const int b0 = x_lo < 0.0 ? 0 : static_cast<int>(x_lo);
           const int b1 = x_hi >= nz ? nz - 1 : static_cast<int>(x_hi);
