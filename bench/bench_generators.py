@@ -82,6 +82,9 @@ def rows(quick: bool) -> list[Row]:
     t = best_time(lambda: dr.generate("zprime_invisible", n_zp, beam=beam, seed=1, mass=1.0), repeat=1)
     out.append(Row("generators", "generate zprime_invisible (full |M|^2)", "-", n_zp, "events", t,
                    note="unweighted events, spinor |M|^2"))
+    t = best_time(lambda: dr.generate("eemumu", n_zp, beam=beam, seed=1, w_min=0.5), repeat=1)
+    out.append(Row("generators", "generate eemumu (multiperipheral |M|^2)", "-", n_zp, "events", t,
+                   note="weighted events, 2->4 spinor |M|^2"))
     t = best_time(lambda: dr.generate("tautau", n // 4, beam=beam, seed=1), repeat=1)
     out.append(Row("generators", "generate tautau (ISR + decays)", "-", n // 4, "events", t))
     out.extend(_pythia_rows(n_loop // 5, beam))

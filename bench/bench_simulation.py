@@ -9,6 +9,8 @@ wires, ECL or KLM (so the baseline does much less work).
 
 from __future__ import annotations
 
+import os
+
 import awkward as ak
 import numpy as np
 from common import Row, best_time
@@ -77,7 +79,9 @@ def rows(quick: bool) -> list[Row]:
     t_base = best_time(lambda: numpy_baseline(events[:n_base]), repeat=1, min_time=0.0)
     sim = dr.simulate(events[:200], seed=1)
     note = (f"{float(ak.mean(ak.num(sim.cdc_hits))):.0f} CDC hits, "
-            f"{float(ak.mean(ak.num(sim.ecl_digits))):.0f} ECL digits per event")
+            f"{float(ak.mean(ak.num(sim.ecl_digits))):.0f} ECL digits, "
+            f"{float(ak.mean(ak.num(sim.klm_hits))):.1f} KLM hits per event; "
+            f"load average {os.getloadavg()[0]:.1f}")
     return [
         Row("simulation", "dr.simulate 2 tracks + bkg, 1 thread", "NumPy CDC-only helix hits",
             n, "events", t1, t_base * n / n_base, note),

@@ -38,3 +38,13 @@ def test_info_geometry_counts(capsys):
     assert main(["info", "geometry"]) == 0
     out = capsys.readouterr().out
     assert "56 layers, 14336 wires" in out and "8736 crystals" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--mass", "-1"], "--mass must be positive"),
+    (["run", "--luminosity", "0"], "--luminosity must be positive"),
+    (["run", "--channel", "zprime", "--mass", "12"], "outside the channel's range"),
+])
+def test_bad_run_points_are_refused(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

@@ -308,6 +308,9 @@ void register_geometry(py::module_& m) {
           },
           py::arg("section"), "Radius (barrel) or |z| (endcaps) of each detector layer [cm].")
       .def_property_readonly("iron_thickness", [](const geo::KLMGeometry& g) { return g.options().iron_thickness; })
+      .def_property_readonly("cryostat_iron", [](const geo::KLMGeometry& g) { return g.options().cryostat_iron; })
+      .def_property_readonly("coil_aluminium", [](const geo::KLMGeometry& g) { return g.options().coil_aluminium; })
+      .def_property_readonly("detector_glass", [](const geo::KLMGeometry& g) { return g.options().detector_glass; })
       .def_property_readonly("barrel_z_range", [](const geo::KLMGeometry& g) {
         return py::make_tuple(g.barrel_z_min(), g.barrel_z_max());
       });
@@ -334,11 +337,12 @@ void register_geometry(py::module_& m) {
     if (name == "Au") return material_dict(mat::gold());
     if (name == "CFRP") return material_dict(mat::carbon_fibre());
     if (name == "SiO2") return material_dict(mat::fused_silica());
+    if (name == "glass") return material_dict(mat::glass());
     if (name == "Al") return material_dict(mat::aluminium());
     if (name == "CsI") return material_dict(mat::csi());
     if (name == "Fe") return material_dict(mat::iron());
     if (name == "CDC") return material_dict(mat::cdc_gas_and_wires());
-    throw py::value_error("unknown material '" + name + "'; known: Be Si Au CFRP SiO2 Al CsI Fe CDC");
+    throw py::value_error("unknown material '" + name + "'; known: Be Si Au CFRP SiO2 glass Al CsI Fe CDC");
   }, py::arg("name"));
 }
 

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "ArrayChecks.hpp"
+#include "darkrecon/geometry/Material.hpp"
 #include "darkrecon/simulation/FastSimulation.hpp"
+#include "darkrecon/simulation/detail/Physics.hpp"
 
 namespace darkrecon::bindings {
 namespace {
@@ -42,6 +44,8 @@ void set_option(sim::FastSimulationOptions& o, const std::string& key, py::handl
   auto as_d = [&]() { return value.cast<double>(); };
   if (key == "bfield") o.bfield = as_d();
   else if (key == "cdc_resolution") o.cdc_resolution = as_d();
+  else if (key == "cdc_resolution_model") o.cdc_resolution_model = value.cast<int>();
+  else if (key == "cdc_sigma_at_measured_drift") o.cdc_sigma_at_measured_drift = value.cast<bool>();
   else if (key == "cdc_efficiency") o.cdc_efficiency = as_d();
   else if (key == "cdc_drift_velocity") o.cdc_drift_velocity = as_d();
   else if (key == "max_arc_length") o.max_arc_length = as_d();
@@ -70,6 +74,9 @@ void set_option(sim::FastSimulationOptions& o, const std::string& key, py::handl
   else if (key == "ecl_background_energy_max") bg.ecl_energy_max = as_d();
   else if (key == "ecl_time_window") bg.ecl_time_window = as_d();
   else if (key == "ecl_endcap_weight") bg.ecl_endcap_weight = as_d();
+  else if (key == "klm_background_hits") bg.klm_hits = as_d();
+  else if (key == "klm_endcap_weight") bg.klm_endcap_weight = as_d();
+  else if (key == "klm_time_window") bg.klm_time_window = as_d();
   else throw py::key_error("unknown simulation option '" + key + "'");
 }
 
@@ -79,6 +86,8 @@ void check_options(const sim::FastSimulationOptions& o) {
   };
   require(o.bfield > 0.0, "bfield must be > 0");
   require(o.cdc_resolution >= 0.0, "cdc_resolution must be >= 0");
+  require(o.cdc_resolution_model == 0 || o.cdc_resolution_model == 1,
+          "cdc_resolution_model must be 0 (constant) or 1 (drift-distance dependent)");
   require(o.cdc_efficiency >= 0.0 && o.cdc_efficiency <= 1.0, "cdc_efficiency must be in [0, 1]");
   require(o.cdc_drift_velocity > 0.0, "cdc_drift_velocity must be > 0");
   require(o.max_arc_length > 0.0, "max_arc_length must be > 0");
@@ -91,11 +100,66 @@ void check_options(const sim::FastSimulationOptions& o) {
   require(bg.ecl_digits >= 0.0, "ecl_background_digits must be >= 0");
   require(bg.ecl_energy_min > 0.0 && bg.ecl_energy_max > bg.ecl_energy_min, "need 0 < ecl_background_energy_min < max");
   require(bg.ecl_energy_index > 1.0, "ecl_background_energy_index must be > 1");
+  require(bg.klm_hits >= 0.0, "klm_background_hits must be >= 0");
+  require(bg.klm_endcap_weight >= 0.0, "klm_endcap_weight must be >= 0");
 }
 
 }  // namespace
 
+geo::Material material_by_name(const std::string& name) {
+  namespace mat = geo::materials;
+  if (name == "Be") return mat::beryllium();
+  if (name == "Si") return mat::silicon();
+  if (name == "Au") return mat::gold();
+  if (name == "CFRP") return mat::carbon_fibre();
+  if (name == "SiO2") return mat::fused_silica();
+  if (name == "glass") return mat::glass();
+  if (name == "Al") return mat::aluminium();
+  if (name == "CsI") return mat::csi();
+  if (name == "Fe") return mat::iron();
+  if (name == "CDC") return mat::cdc_gas_and_wires();
+  throw py::value_error("unknown material '" + name + "'; known: Be Si Au CFRP SiO2 glass Al CsI Fe CDC");
+}
+
 void register_simulation(py::module_& m) {
+  m.def(
+      "mean_energy_loss",
+      [](const std::string& material, py::handle beta_gamma, double mass, double charge) {
+        const geo::Material mat = material_by_name(material);
+        if (!(mass > 0.0)) throw py::value_error("mass must be > 0");
+        const DoubleArray bg = as_doubles(beta_gamma, "beta_gamma", {-1});
+        py::array_t<double> out(bg.shape(0));
+        auto* o = out.mutable_data();
+        for (py::ssize_t i = 0; i < bg.shape(0); ++i) {
+          if (!(bg.data()[i] > 0.0)) throw py::value_error("beta_gamma must be > 0");
+          o[i] = sim::detail::bethe_bloch(mat, bg.data()[i], mass, charge);
+        }
+        return out;
+      },
+      py::arg("material"), py::arg("beta_gamma"), py::arg("mass"), py::arg("charge") = 1.0,
+      "Mean collision energy loss -dE/dx [GeV/cm] of the fast simulation (Bethe-Bloch with the "
+      "Sternheimer density effect) in a named material.");
+  m.def(
+      "cdc_hit_sigma",
+      [](const geo::CDCGeometry& cdc, py::handle layer, py::handle drift, py::dict options) {
+        sim::FastSimulationOptions opt;
+        for (auto item : options) set_option(opt, item.first.cast<std::string>(), item.second);
+        check_options(opt);
+        const DoubleArray d = as_doubles(drift, "drift", {-1});
+        const Int32Array l = as_int32(layer, "layer", d.shape(0));
+        py::array_t<double> out(d.shape(0));
+        auto* o = out.mutable_data();
+        for (py::ssize_t i = 0; i < d.shape(0); ++i) {
+          const int li = l.data()[i];
+          if (li < 0 || li >= cdc.n_layers()) throw py::value_error("layer out of range: " + std::to_string(li));
+          if (!(d.data()[i] >= 0.0)) throw py::value_error("drift must be >= 0");
+          o[i] = sim::cdc_hit_sigma(cdc, opt, li, d.data()[i]);
+        }
+        return out;
+      },
+      py::arg("cdc"), py::arg("layer"), py::arg("drift"), py::arg("options") = py::dict(),
+      "CDC single-hit resolution [cm] of the fast simulation at the given drift distances.");
+
   m.def(
       "simulate",
       [](const geo::CDCGeometry& cdc, const geo::ECLGeometry& ecl, const geo::KLMGeometry& klm, py::handle pdg,

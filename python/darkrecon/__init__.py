@@ -24,14 +24,16 @@ from darkrecon.tracking import HelixFit, fit_helices
 __version__ = "0.1.0"
 
 #: Submodules loaded on first use (some need optional extras: stats -> scipy, pyhf).
-_LAZY = ("anomaly", "batch", "physics", "pid", "report", "select", "stats")
+_LAZY = ("anomaly", "batch", "physics", "pid", "reconstruction", "report", "select", "stats")
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return importlib.import_module(f"darkrecon.{name}")
+    if name == "reconstruct":  # dr.reconstruct(sim): the whole reconstruction of simulated events
+        return importlib.import_module("darkrecon.reconstruction").reconstruct
     raise AttributeError(f"module 'darkrecon' has no attribute {name!r}")
 
 
@@ -50,6 +52,7 @@ __all__ = [
     "invariant_mass",
     "invariant_mass_squared",
     "missing_momentum",
+    "reconstruct",
     "recoil_mass",
     "recoil_mass_squared",
     "simulate",

@@ -91,6 +91,9 @@ class ECLGeometry:
 class KLMGeometry:
     def __init__(self) -> None: ...
     iron_thickness: float
+    cryostat_iron: float
+    coil_aluminium: float
+    detector_glass: float
     barrel_z_range: tuple[float, float]
     def layer_positions(self, section: int) -> F64: ...
 
@@ -104,6 +107,12 @@ def simulate(
     vz: ArrayLike, t: ArrayLike, offsets: ArrayLike, seed: int = 0, n_threads: int = 0,
     options: dict[str, Any] = ...,
 ) -> dict[str, npt.NDArray[Any]]: ...
+def mean_energy_loss(
+    material: str, beta_gamma: ArrayLike, mass: float, charge: float = 1.0
+) -> F64: ...
+def cdc_hit_sigma(
+    cdc: CDCGeometry, layer: ArrayLike, drift: ArrayLike, options: dict[str, Any] = ...
+) -> F64: ...
 def __getattr__(name: str) -> Any: ...  # kernels of later stages
 def thrust(
     E: ArrayLike, px: ArrayLike, py: ArrayLike, pz: ArrayLike, offsets: ArrayLike, n_threads: int = 0
@@ -125,7 +134,11 @@ class ECLClusterFinderOptions:
     time_sigma_b: float
     local_max_threshold: float
     moliere_radius: float
-    exp_constant: float
+    profile_core_fraction: float
+    profile_core_scale: float
+    profile_tail_scale: float
+    radiation_length: float
+    critical_energy: float
     max_iterations: int
     shift_tolerance: float
     min_weight: float

@@ -12,13 +12,14 @@ chunks whose files exist and can be opened; a chunk whose worker died is retried
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from darkrecon.progress import progress
 
 __all__ = ["Chunk", "chunk_is_complete", "plan_chunks", "run_chunks", "write_atomically"]
 
@@ -89,19 +90,6 @@ def _run_one(task: Callable[[Chunk, Path], object], chunk: Chunk, out_dir: str) 
     return str(path)
 
 
-def _progress(total: int, description: str):
-    """A rich progress bar on a terminal, nothing otherwise (logs stay clean)."""
-    if not sys.stderr.isatty():
-        return None
-    try:
-        from rich.progress import Progress
-    except ImportError:
-        return None
-    bar = Progress(transient=False)
-    bar.start()
-    return bar, bar.add_task(description, total=total)
-
-
 def run_chunks(
     task: Callable[[Chunk, Path], object],
     chunks: Sequence[Chunk],
@@ -142,20 +130,14 @@ def run_chunks(
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     todo = [c for c in chunks if not chunk_is_complete(out_dir / c.filename)]
-    bar = _progress(len(chunks), description) if todo else None
-    if bar:
-        bar[0].update(bar[1], completed=len(chunks) - len(todo))
-    try:
+    with progress(len(chunks), description) as bar:
+        bar.update(completed=len(chunks) - len(todo))
         if workers is None and scheduler is None:
             for chunk in todo:
                 _run_one(task, chunk, str(out_dir))
-                if bar:
-                    bar[0].advance(bar[1])
-        else:
+                bar.advance()
+        elif todo:
             _run_on_dask(task, todo, out_dir, workers, scheduler, retries, bar)
-    finally:
-        if bar:
-            bar[0].stop()
     return [out_dir / c.filename for c in chunks]
 
 
@@ -174,8 +156,7 @@ def _run_on_dask(task, todo, out_dir, workers, scheduler, retries, bar) -> None:
                                  retries=retries, pure=False) for c in todo]
         for future in as_completed(futures):
             future.result()  # re-raises a chunk that failed on every attempt
-            if bar:
-                bar[0].advance(bar[1])
+            bar.advance()
     finally:
         client.close()
         if cluster is not None:

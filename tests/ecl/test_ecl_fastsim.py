@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import darkrecon as dr
-from darkrecon.ecl.calibration import design_energy_resolution
+from darkrecon.ecl.calibration import design_energy_resolution, leakage_factor
+from darkrecon.ecl.clustering import LEAKAGE_COEFFICIENTS
 
 G = dr.ecl.Geometry.belle2()
 
@@ -86,8 +87,41 @@ def test_two_photons_10cm_apart():
     assert two.mean() >= 0.95
     rows = c.offsets[:-1][two]
     e = np.r_[c.energy[rows], c.energy[rows + 1]]
-    assert np.mean(np.abs(e - 1.0) < 0.10) >= 0.93
+    # Issue 6: energies within 10% in >= 95% (measured ~97% on 5000 events with this sharing
+    # model; ~94% with the former exp(-3 d / R_M) weights at crystal centres).
+    assert np.mean(np.abs(e - 1.0) < 0.10) >= 0.95
     assert abs(np.median(e) - 1.0) < 0.01
+    # The leakage correction acts on each shower's own (split) energy.
+    split = c.n_showers_in_region > 1
+    assert split.sum() > n // 2
+    f = leakage_factor(c.energy_raw[split], LEAKAGE_COEFFICIENTS["all"])
+    np.testing.assert_allclose(c.energy[split], c.energy_raw[split] / f, rtol=1e-12)
+
+
+def test_unequal_photon_pair_is_shared_without_bias():
+    """A 1 GeV and a 0.5 GeV photon 10 cm apart: each keeps its own energy (median within 1.5%)."""
+    rng = np.random.default_rng(12)
+    n = 500
+    th, ph = np.radians(rng.uniform(50, 110, n)), rng.uniform(-np.pi, np.pi, n)
+    a = rng.uniform(0, 2 * np.pi, n)
+    th2 = np.arctan2(125.0, 125.0 / np.tan(th) + 10.0 * np.cos(a))
+    ph2 = ph + 10.0 * np.sin(a) / 125.0
+    sim = dr.simulate(_photons([(np.ones(n), th, ph), (np.full(n, 0.5), th2, ph2)]), seed=6,
+                      background=False, conversions=False)
+    c = _cluster(sim)
+    ev = c.event
+    u = np.stack([c.x, c.y, c.z], axis=1)
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    e_found = []
+    for t, p in ((th, ph), (th2, ph2)):
+        dirs = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], axis=1)
+        near = np.linalg.norm(u - dirs[ev], axis=1) * 125.0 < 2.5  # within 2.5 cm of the impact
+        e_found.append(np.bincount(ev[near], weights=c.energy[near], minlength=n))
+    both = (e_found[0] > 0) & (e_found[1] > 0)
+    assert both.mean() > 0.95
+    assert abs(np.median(e_found[0][both]) - 1.0) < 0.015
+    assert abs(np.median(e_found[1][both]) / 0.5 - 1.0) < 0.015
+    assert np.mean(np.abs(e_found[1][both] / 0.5 - 1.0) < 0.10) > 0.85
 
 
 def test_beam_background_cluster_rate():

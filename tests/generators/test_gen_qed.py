@@ -245,3 +245,23 @@ def test_conservation_for_any_beams(sqrt_s, ratio, angle, process, seed):
     np.testing.assert_allclose(final_state_sum(s), s.initial, rtol=0, atol=1e-9)
     assert s.weight.sum() == pytest.approx(s.cross_section, rel=1e-9)
     assert np.all(np.isfinite(s.flat()["E"])) and np.all(s.weight >= 0)
+
+
+def test_lab_frame_has_the_crossing_angle_boost(beam):
+    # SuperKEKB: 83 mrad crossing angle, so the lab-frame events carry p_x = 0.457 GeV as well as
+    # p_z = 3.0 GeV; the e- beam direction in the CMS is +z. Born mu mu: back to back at p* in the
+    # CMS, and in the lab the pair momentum is the beams' (also without any conservation helper).
+    assert beam.four_momentum[1] == pytest.approx(0.4566, abs=1e-3)
+    s = dr.generate("mumu", 400, beam=beam, seed=2, isr=False, fsr=False)
+    f = s.flat()
+    lab = np.stack([f[c] for c in ("E", "px", "py", "pz")], 1).reshape(len(s), 2, 4)
+    np.testing.assert_allclose(lab.sum(axis=1), np.broadcast_to(beam.four_momentum, (len(s), 4)), atol=1e-9)
+    assert np.all(lab[:, :, 1].sum(axis=1) > 0.45)
+    cms = np.stack(beam.to_cms(*(np.ascontiguousarray(f[c]) for c in ("E", "px", "py", "pz"))), 1)
+    cms = cms.reshape(len(s), 2, 4)
+    p_star = math.sqrt(beam.sqrt_s**2 / 4 - M_MU**2)
+    np.testing.assert_allclose(np.linalg.norm(cms[:, :, 1:], axis=2), p_star, rtol=1e-9)
+    np.testing.assert_allclose(cms[:, 0, 1:] + cms[:, 1, 1:], 0.0, atol=1e-9)
+    # the HER e- four-momentum lies along +z in the CMS
+    her = np.stack(beam.to_cms(*(np.array([v]) for v in beam.p_her)), 1)[0]
+    assert her[3] == pytest.approx(beam.sqrt_s / 2, rel=1e-6) and np.abs(her[1:3]).max() < 1e-9

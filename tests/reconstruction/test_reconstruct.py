@@ -70,3 +70,12 @@ def test_parquet_round_trip_and_schema(dimuons, tmp_path):
 def test_bad_input():
     with pytest.raises(TypeError, match="needs a darkrecon.SimulatedEvents"):
         reconstruct("events")
+
+
+def test_integer_index_gives_one_event(dimuons):
+    _, reco = dimuons
+    one = reco[1]
+    assert len(one) == 1
+    assert ak.to_list(one.tracks) == ak.to_list(reco.tracks[1:2])
+    assert one.weight[0] == reco.weight[1]
+    assert dr.reconstruct is reconstruct

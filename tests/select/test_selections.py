@@ -141,6 +141,11 @@ def test_single_photon_recoil_mass_and_vetoes():
     np.testing.assert_allclose(sel.mass, m, atol=1e-6)
     theta = np.degrees(sel.candidates["theta_lab"])
     assert not np.any(((theta > 31.4) & (theta < 32.2)) | ((theta > 128.7) & (theta < 130.7)))
+    # only inside the CDC acceptance: an electron there would leave a track
+    assert theta.min() > 17.0 and theta.max() < 150.0
+    all_theta = np.degrees(np.arctan2(np.hypot(gamma[:, 1], gamma[:, 2]), gamma[:, 3]))
+    outside = (all_theta < 17.0) | (all_theta > 150.0)
+    assert outside.sum() > 50 and not np.any(sel.passed & outside)
     assert 0.3 < sel.efficiency() < 1.0
     # A second energetic in-time photon vetoes the event.
     extra = gamma.copy()

@@ -53,3 +53,12 @@ def test_feldman_cousins_options(capsys):
     assert main(["limits", "--n-obs", "0", "--bkg", "2", "--method", "fc", "--fc-raw",
                  "--no-expected"]) == 0
     assert "1.08" in capsys.readouterr().out
+
+
+def test_csv_window_width_column_sets_the_trials_factor(tmp_path, capsys):
+    """Windows of 0.1 GeV over a 1 GeV range: N_eff = 1 + 1.0 / 0.1 = 11 (spacing would give 3)."""
+    src = tmp_path / "points.csv"
+    src.write_text("mass,n_obs,bkg,window_width\n0.5,3,2.5,0.1\n1.0,10,4.0,0.1\n1.5,1,3.0,0.1\n")
+    assert main(["limits", "--csv", str(src), "--no-expected", "-o", str(tmp_path / "o")]) == 0
+    doc = json.loads((tmp_path / "o" / "limits.json").read_text())
+    assert doc["summary"]["n_eff_trials"] == pytest.approx(11.0)

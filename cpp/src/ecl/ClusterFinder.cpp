@@ -39,6 +39,12 @@ ClusterFinder::ClusterFinder(const geometry::ECLGeometry& g) : n_cells_(g.n_cell
   for (int c = 1; c <= n_cells_; ++c) {
     Cell& cell = cells_[static_cast<std::size_t>(c - 1)];
     cell.pos = g.front_center(c);
+    const int ring = g.theta_id(c);
+    const double dphi = kTwoPi / g.ring(ring).n_phi;
+    cell.theta_lo = g.theta_low(ring);
+    cell.theta_hi = g.theta_high(ring);
+    cell.phi_lo = dphi * g.phi_id(c);
+    cell.phi_hi = cell.phi_lo + dphi;
     cell.t_flight = cell.pos.norm() / kSpeedOfLight;
     const auto& n8 = g.n8(c);
     if (n8.size() > cell.n8.size()) throw std::logic_error("ECL N8 map with more than 8 entries");
@@ -110,7 +116,13 @@ class ClusterFinder::Worker {
   std::vector<std::size_t> region_start_;
 
   // Splitting.
+  /// Expected fractions F_k(i) of shower k's energy in the n members of the region.
+  void profile_fractions(std::size_t k, std::size_t n);
   std::vector<double> weights_;  // n_showers x n_members
+  std::vector<double> frac_;     // n_showers x n_members
+  std::vector<Eigen::Vector3d> nodes_;  // 9 Gauss-Legendre directions per member
+  std::vector<double> node_w_;          // their solid angles [sr]
+  std::vector<double> node_w_sum_;      // solid angle of each member [sr]
   std::vector<Eigen::Vector3d> centres_;
   std::vector<double> shower_e_;
   int n_iter_ = 0;
@@ -180,34 +192,102 @@ bool ClusterFinder::Worker::try_two_showers(std::size_t m_begin, std::size_t m_e
   return (centres_[0] - centres_[1]).norm() > o_.two_shower_min_separation;
 }
 
+void ClusterFinder::Worker::profile_fractions(std::size_t k, std::size_t n) {
+  // Shower axis u from the IP through its centre; profile seen at the front distance plus the
+  // mean depth of the longitudinal profile.
+  const Eigen::Vector3d& c = centres_[k];
+  const double l_front = c.norm();
+  const Eigen::Vector3d u = c / l_front;
+  const double e_k = std::max(shower_e_[k], 1e-4);
+  const double t_max = std::max(0.0, std::log(e_k / o_.critical_energy) + 0.5);
+  const double l = l_front + o_.radiation_length * (t_max + 2.0);
+  const double a = o_.profile_core_scale * o_.moliere_radius;
+  const double b = o_.profile_tail_scale * o_.moliere_radius;
+  const double f = o_.profile_core_fraction;
+  // Density per solid angle: l^2 rho(r), rho = f/(2 pi a^2) e^(-r/a) + (1-f)/(2 pi b^2) e^(-r/b).
+  const double ca = l * l * f / (kTwoPi * a * a), cb = l * l * (1.0 - f) / (kTwoPi * b * b);
+  // Crystals farther than this from the axis get nothing (the tail is down by e^-9).
+  const double r_cut = 9.0 * b + 2.0 * o_.moliere_radius;
+  const double r_far = 5.0 * b;
+  const double inv_a = 1.0 / a, inv_b = 1.0 / b;
+  double* fk = frac_.data() + k * n;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Eigen::Vector3d* v = nodes_.data() + 9 * i;
+    const double* w = node_w_.data() + 9 * i;
+    // The crystal's centre node: crystals beyond r_cut get nothing, those beyond r_far (where
+    // the core is negligible and the tail varies little over a crystal) one evaluation.
+    const double cc = v[4].dot(u);
+    const double r4 = l * std::sqrt(std::max(0.0, 1.0 - cc * cc));
+    if (cc < 0.0 || r4 > r_cut) {
+      fk[i] = 0.0;
+      continue;
+    }
+    if (r4 > r_far) {
+      fk[i] = node_w_sum_[i] * cb * std::exp(-r4 * inv_b);
+      continue;
+    }
+    double sum = 0.0;
+    for (int q = 0; q < 9; ++q) {
+      const double cq = v[q].dot(u);
+      const double r = l * std::sqrt(std::max(0.0, 1.0 - cq * cq));  // distance from the axis
+      sum += w[q] * (ca * std::exp(-r * inv_a) + cb * std::exp(-r * inv_b));
+    }
+    fk[i] = sum;
+  }
+}
+
 void ClusterFinder::Worker::split(std::size_t m_begin, std::size_t m_end) {
   const std::size_t n = m_end - m_begin;
   const std::size_t k_n = centres_.size();
   const int* idx = region_members_.data() + m_begin;
   weights_.assign(k_n * n, 0.0);
-  const double scale = o_.exp_constant / o_.moliere_radius;
-  std::vector<double> wrow(n);
+  frac_.assign(k_n * n, 0.0);
+  // 3x3 Gauss-Legendre nodes over each crystal's (theta, phi) face, weights = solid angles.
+  static constexpr double kGlX[3] = {-0.7745966692414834, 0.0, 0.7745966692414834};
+  static constexpr double kGlW[3] = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
+  nodes_.resize(9 * n);
+  node_w_.resize(9 * n);
+  node_w_sum_.assign(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Cell& cell = f_.cells_[cell_of(idx[i]) - 1];
+    const double ht = 0.5 * (cell.theta_hi - cell.theta_lo), hp = 0.5 * (cell.phi_hi - cell.phi_lo);
+    const double tc = 0.5 * (cell.theta_hi + cell.theta_lo), pc = 0.5 * (cell.phi_hi + cell.phi_lo);
+    for (int a = 0; a < 3; ++a) {
+      const double th = tc + ht * kGlX[a];
+      const double st = std::sin(th), ct = std::cos(th);
+      for (int b = 0; b < 3; ++b) {
+        const double ph = pc + hp * kGlX[b];
+        const std::size_t q = 9 * i + static_cast<std::size_t>(3 * a + b);
+        nodes_[q] = Eigen::Vector3d(st * std::cos(ph), st * std::sin(ph), ct);
+        node_w_[q] = st * ht * hp * kGlW[a] * kGlW[b];
+        node_w_sum_[i] += node_w_[q];
+      }
+    }
+  }
   n_iter_ = 0;
   for (int it = 0; it < std::max(1, o_.max_iterations); ++it) {
     ++n_iter_;
+    for (std::size_t k = 0; k < k_n; ++k) profile_fractions(k, n);
     for (std::size_t i = 0; i < n; ++i) {
-      const Eigen::Vector3d& p = pos(idx[i]);
       double s = 0.0;
-      std::size_t nearest = 0;
-      double d_min = std::numeric_limits<double>::infinity();
       for (std::size_t k = 0; k < k_n; ++k) {
-        const double dist = (p - centres_[k]).norm();
-        if (dist < d_min) {
-          d_min = dist;
-          nearest = k;
-        }
-        const double a = shower_e_[k] * std::exp(-scale * dist);
+        const double a = std::max(shower_e_[k], 0.0) * frac_[k * n + i];
         weights_[k * n + i] = a;
         s += a;
       }
       if (s > 0.0) {
         for (std::size_t k = 0; k < k_n; ++k) weights_[k * n + i] /= s;
-      } else {
+      } else {  // beyond every profile: to the nearest shower
+        const Eigen::Vector3d& p = pos(idx[i]);
+        std::size_t nearest = 0;
+        double d_min = std::numeric_limits<double>::infinity();
+        for (std::size_t k = 0; k < k_n; ++k) {
+          const double dist = (p - centres_[k]).squaredNorm();
+          if (dist < d_min) {
+            d_min = dist;
+            nearest = k;
+          }
+        }
         for (std::size_t k = 0; k < k_n; ++k) weights_[k * n + i] = k == nearest ? 1.0 : 0.0;
       }
     }
@@ -216,9 +296,12 @@ void ClusterFinder::Worker::split(std::size_t m_begin, std::size_t m_end) {
       const double* w = weights_.data() + k * n;
       double ek = 0.0;
       for (std::size_t i = 0; i < n; ++i) ek += w[i] * e(idx[i]);
-      shower_e_[k] = ek;
-      if (!(ek > 0.0)) continue;
+      if (!(ek > 0.0)) {
+        shower_e_[k] = 0.0;
+        continue;
+      }
       const Eigen::Vector3d c = centroid(idx, w, n, ek);
+      shower_e_[k] = ek;
       shift = std::max(shift, (c - centres_[k]).norm());
       centres_[k] = c;
     }
@@ -517,6 +600,15 @@ ClusterColumns ClusterFinder::find(const DigitColumns& digits, const core::Event
                                    const ClusterFinderOptions& options, int n_threads) const {
   if (!(options.moliere_radius > 0.0)) throw std::invalid_argument("moliere_radius must be > 0");
   if (!(options.log_weight_w0 > 0.0)) throw std::invalid_argument("log_weight_w0 must be > 0");
+  if (!(options.profile_core_fraction >= 0.0 && options.profile_core_fraction <= 1.0)) {
+    throw std::invalid_argument("profile_core_fraction must be in [0, 1]");
+  }
+  if (!(options.profile_core_scale > 0.0) || !(options.profile_tail_scale > 0.0)) {
+    throw std::invalid_argument("profile_core_scale and profile_tail_scale must be > 0");
+  }
+  if (!(options.radiation_length >= 0.0) || !(options.critical_energy > 0.0)) {
+    throw std::invalid_argument("radiation_length must be >= 0 and critical_energy > 0");
+  }
   if (options.seed_threshold < options.growth_threshold || options.growth_threshold < options.digit_threshold) {
     throw std::invalid_argument("thresholds must satisfy seed >= growth >= digit");
   }

@@ -104,11 +104,15 @@ class EventSimulator {
   EventSimulator(const geo::CDCGeometry& cdc, const geo::ECLGeometry& ecl, const geo::KLMGeometry& klm,
                  const FastSimulationOptions& opt)
       : cdc_(cdc), ecl_(ecl), klm_(klm), opt_(opt), rng_(0, 0) {
+    res_model_.max_sigma = 2.5 * opt.cdc_resolution;
     shells_ = geo::belle2_tracker_material();
     gas_ = geo::belle2_cdc_medium();
     csi_ = geo::materials::csi();
     iron_ = geo::materials::iron();
     al_ = geo::materials::aluminium();
+    glass_ = geo::materials::glass();
+    for (geo::Material* m : {&gas_, &csi_, &iron_, &al_, &glass_}) m->density_effect = geo::density_effect_parameters(*m);
+    for (auto& sh : shells_) sh.material.density_effect = geo::density_effect_parameters(sh.material);
     const std::size_t n_cells = static_cast<std::size_t>(ecl.n_cells()) + 1;
     ecl_e_.assign(n_cells, 0.0);
     ecl_et_.assign(n_cells, 0.0);
@@ -127,6 +131,30 @@ class EventSimulator {
     }
     for (int c = 1; c <= ecl.n_cells(); ++c) {
       ecl_barrel_.push_back(ecl.part(c) == geo::ECLPart::barrel ? 1 : 0);
+    }
+    // KLM background: each detector layer weighted by its area (barrel cylinder between the
+    // polar limits, endcap annulus) times the relative rate
+    {
+      const auto& ko = klm.options();
+      const double tan_f = std::tan(ko.forward_theta_min_deg * kPi / 180.0);
+      const double tan_b = std::tan((180.0 - ko.backward_theta_max_deg) * kPi / 180.0);
+      double total = 0.0;
+      for (geo::KLMSection sec : {geo::KLMSection::barrel, geo::KLMSection::forward, geo::KLMSection::backward}) {
+        for (int l = 0; l < klm.n_layers(sec); ++l) {
+          const double pos = klm.layer_position(sec, l);
+          double area;
+          if (sec == geo::KLMSection::barrel) {
+            area = kTwoPi * pos * (klm.barrel_z_max() - klm.barrel_z_min());
+          } else {
+            const double rmin = pos * (sec == geo::KLMSection::forward ? tan_f : tan_b);
+            area = bg.klm_endcap_weight * kPi * std::max(0.0, ko.endcap_r_max * ko.endcap_r_max - rmin * rmin);
+          }
+          total += area;
+          klm_bkg_cumulative_.push_back(total);
+          klm_bkg_layers_.emplace_back(static_cast<int>(sec), l);
+        }
+      }
+      for (double& c : klm_bkg_cumulative_) c /= total;
     }
     const auto& eo = ecl.options();
     ecl_r_ = eo.barrel_radius;
@@ -187,6 +215,11 @@ class EventSimulator {
 
   bool outside_tracker(const Vec3& x) const {
     return x.z() >= ecl_zf_ || x.z() <= ecl_zb_ || x.x() * x.x() + x.y() * x.y() >= ecl_r_ * ecl_r_;
+  }
+
+  double hit_sigma(int layer, double drift) const {
+    return opt_.cdc_resolution_model == 0 ? opt_.cdc_resolution
+                                          : res_model_.sigma(drift, half_width_[static_cast<std::size_t>(layer)]);
   }
 
   // ---------------------------------------------------------------- particle dispatch
@@ -308,7 +341,17 @@ class EventSimulator {
     }
     double E_new = E;
     if (opt_.energy_loss && p.charge != 0.0 && p.mass > 0.0) {
-      E_new -= detail::bethe_bloch(m, P / p.mass, p.mass, p.charge) * path;
+      // dE/dx grows as the particle slows down: integrate in steps of at most ~10% of the
+      // kinetic energy (one step for the thin layers of the tracker and most KLM plates)
+      const double first = detail::bethe_bloch(m, P / p.mass, p.mass, p.charge) * path;
+      const double kinetic = E - p.mass;
+      const int n_steps = first < 0.1 * kinetic ? 1 : std::min(50, 1 + static_cast<int>(first / (0.1 * kinetic)));
+      const double ds = path / n_steps;
+      E_new -= first / n_steps;  // the first step at the entry momentum
+      for (int i = 1; i < n_steps && E_new - p.mass > kMinKinetic; ++i) {
+        const double pp = std::sqrt(std::max(0.0, E_new * E_new - p.mass * p.mass));
+        E_new -= detail::bethe_bloch(m, pp / p.mass, p.mass, p.charge) * ds;
+      }
     }
     if (opt_.bremsstrahlung && p.kind == Kind::electron && E_new > p.mass) {
       // Bethe-Heitler: the fraction z = E'/E kept after x/X0 has density (-ln z)^(c-1) / Gamma(c),
@@ -555,9 +598,13 @@ class EventSimulator {
       if (P.z() < L.z_backward || P.z() > L.z_forward) continue;
       if (doca > max_doca) continue;
       if (rng_.uniform() > opt_.cdc_efficiency) continue;
-      const double sigma = opt_.cdc_resolution;
-      const double drift = std::abs(doca + sigma * rng_.normal());
+      // smeared with the resolution at the true distance, which the hit carries (the width of
+      // its residual, what a fit needs for unit pulls); optionally the resolution at the
+      // measured distance, as a reconstruction would assign it
+      const double sigma_true = hit_sigma(layer, doca);
+      const double drift = std::abs(doca + sigma_true * rng_.normal());
       const double t = p.t + s / (beta * kSpeedOfLight) + doca / opt_.cdc_drift_velocity;
+      const double sigma = opt_.cdc_sigma_at_measured_drift ? hit_sigma(layer, drift) : sigma_true;
       cdc_hits_.push_back({layer, w, p.truth, drift, sigma, t, doca});
     }
   }
@@ -720,6 +767,7 @@ class EventSimulator {
     double L = 0.0;
     const double t_front = p.t;
     bool through = false;
+    double dedx = 0.0, dedx_p = -1.0;
     while (L < 80.0) {
       const Vec3 mid = p.pos + 0.5 * step * d;
       const double theta = std::atan2(radius(mid), mid.z());
@@ -735,7 +783,13 @@ class EventSimulator {
       }
       const int cell = ecl_.cell_at(mid);
       if (p.charge != 0.0) {
-        const double mean = detail::bethe_bloch(csi_, p.momentum() / p.mass, p.mass, p.charge) * step;
+        // dE/dx changes slowly: recomputed when the momentum has changed by 2%
+        const double P = p.momentum();
+        if (dedx_p < 0.0 || std::abs(P - dedx_p) > 0.02 * dedx_p) {
+          dedx = detail::bethe_bloch(csi_, P / p.mass, p.mass, p.charge);
+          dedx_p = P;
+        }
+        const double mean = dedx * step;
         const double dE = mean * rng_.gamma(4.0) / 4.0;
         if (cell > 0) add_local(cell, dE);
         const double E_new = p.energy() - dE;
@@ -773,15 +827,17 @@ class EventSimulator {
     if (ecl_penetrating(p) && coil(p)) klm(p);
   }
 
-  /// Solenoid and cryostat between the ECL and the KLM.
+  /// Solenoid coil and iron cryostat between the ECL and the KLM.
   bool coil(Particle& p) {
     const Vec3 d = p.mom.normalized();
-    const double path = klm_.options().coil_al_equivalent / cos_incidence_radial(p.pos, d);
+    const double cos_a = cos_incidence_radial(p.pos, d);
+    const double path_fe = klm_.options().cryostat_iron / cos_a;
+    const double path_al = klm_.options().coil_aluminium / cos_a;
     if ((p.kind == Kind::charged_hadron || p.kind == Kind::neutral_hadron) && opt_.hadronic_interactions &&
-        rng_.uniform() < 1.0 - std::exp(-path / al_.lambda_I)) {
+        rng_.uniform() < 1.0 - std::exp(-path_fe / iron_.lambda_I - path_al / al_.lambda_I)) {
       return false;  // absorbed in the coil
     }
-    return apply_material(p, al_, path);
+    return apply_material(p, al_, path_al) && apply_material(p, iron_, path_fe);
   }
 
   // ---------------------------------------------------------------- KLM
@@ -850,8 +906,9 @@ class EventSimulator {
       }
       klm_hit(p, section, layer);
       if (layer + 1 == klm_.n_layers(section)) return;
-      // the iron plate after this layer
       const double cos_a = barrel ? cos_incidence_radial(p.pos, d) : std::max(0.05, std::abs(d.z()));
+      // the detector layer's own material (RPC glass), then the iron plate after it
+      if (!apply_material(p, glass_, klm_.options().detector_glass / cos_a)) return;
       const double path = klm_.options().iron_thickness / cos_a;
       if (hadron && opt_.hadronic_interactions && rng_.uniform() < 1.0 - std::exp(-path / iron_.lambda_I)) {
         klm_hadron_shower(p, d, section, layer);
@@ -873,7 +930,7 @@ class EventSimulator {
         const auto w = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n_cells)));
         const double drift = rng_.uniform(0.0, half_width_[static_cast<std::size_t>(l)]);
         const double t = drift / opt_.cdc_drift_velocity + rng_.uniform(-bg.cdc_time_window, bg.cdc_time_window);
-        cdc_hits_.push_back({l, w, -1, drift, opt_.cdc_resolution, t, -1.0});
+        cdc_hits_.push_back({l, w, -1, drift, hit_sigma(l, drift), t, -1.0});
       }
     }
     const std::int64_t n_ecl = rng_.poisson(bg.scale * bg.ecl_digits);
@@ -891,6 +948,36 @@ class EventSimulator {
         e = bg.ecl_energy_min * std::pow(rng_.uniform(), expo);
       } while (e > bg.ecl_energy_max);
       deposit(cell, e, rng_.uniform(-bg.ecl_time_window, bg.ecl_time_window), -1);
+    }
+    klm_background();
+  }
+
+  /// Uncorrelated KLM hits, uniform over the area of the detector layers (endcaps weighted).
+  void klm_background() {
+    const BackgroundOptions& bg = opt_.background;
+    const std::int64_t n = rng_.poisson(bg.scale * bg.klm_hits);
+    const auto& ko = klm_.options();
+    for (std::int64_t k = 0; k < n; ++k) {
+      const double u = rng_.uniform();
+      const auto it = std::lower_bound(klm_bkg_cumulative_.begin(), klm_bkg_cumulative_.end(), u);
+      const auto idx = static_cast<std::size_t>(std::min<std::ptrdiff_t>(
+          it - klm_bkg_cumulative_.begin(), static_cast<std::ptrdiff_t>(klm_bkg_cumulative_.size()) - 1));
+      const auto [sec_i, layer] = klm_bkg_layers_[idx];
+      const auto sec = static_cast<geo::KLMSection>(sec_i);
+      const double pos = klm_.layer_position(sec, layer);
+      const double phi = rng_.uniform(-kPi, kPi);
+      double z, r;
+      if (sec == geo::KLMSection::barrel) {
+        r = pos;
+        z = rng_.uniform(klm_.barrel_z_min(), klm_.barrel_z_max());
+      } else {
+        const double th = sec == geo::KLMSection::forward ? ko.forward_theta_min_deg : 180.0 - ko.backward_theta_max_deg;
+        const double rmin = pos * std::tan(th * kPi / 180.0);
+        r = std::sqrt(rng_.uniform(rmin * rmin, ko.endcap_r_max * ko.endcap_r_max));  // uniform in area
+        z = sec == geo::KLMSection::forward ? pos : -pos;
+      }
+      klm_hits_.push_back({sec_i, layer, klm_.sector(sec, phi), -1, phi, z, r,
+                           rng_.uniform(-bg.klm_time_window, bg.klm_time_window)});
     }
   }
 
@@ -951,9 +1038,12 @@ class EventSimulator {
   const geo::ECLGeometry& ecl_;
   const geo::KLMGeometry& klm_;
   const FastSimulationOptions& opt_;
+  CDCResolutionModel res_model_;
   Rng rng_;
   std::vector<geo::MaterialShell> shells_;
-  geo::Material gas_, csi_, iron_, al_;
+  geo::Material gas_, csi_, iron_, al_, glass_;
+  std::vector<double> klm_bkg_cumulative_;
+  std::vector<std::pair<int, int>> klm_bkg_layers_;  // (section, layer) of each entry
   std::vector<double> half_diagonal_, half_width_, bkg_hits_per_layer_;
   std::vector<char> ecl_barrel_;
   double ecl_r_ = 125.0, ecl_zf_ = 196.0, ecl_zb_ = -102.0;
@@ -970,6 +1060,13 @@ class EventSimulator {
 };
 
 }  // namespace
+
+double cdc_hit_sigma(const geo::CDCGeometry& cdc, const FastSimulationOptions& options, int layer, double drift) {
+  if (options.cdc_resolution_model == 0) return options.cdc_resolution;
+  CDCResolutionModel model;
+  model.max_sigma = 2.5 * options.cdc_resolution;
+  return model.sigma(drift, 0.5 * cdc.cell_width(layer));
+}
 
 void validate_particles(const ParticleColumns& in, core::EventOffsets offsets, const FastSimulationOptions& opt) {
   const DetectorEnvelope env;

@@ -1,3 +1,15 @@
 """Subcommands of the ``darkrecon`` CLI; importing this package registers them."""
 
-from darkrecon.commands import anomaly, generate, info, limits, run, validate_simulation  # noqa: F401
+from darkrecon.commands import (  # noqa: F401
+    anomaly,
+    generate,
+    info,
+    limits,
+    reconstruct,
+    report,
+    run,
+    select,
+    simulate,
+    validate_selections,
+    validate_simulation,
+)

@@ -2,11 +2,17 @@
 
     darkrecon limits --n-obs 3 --bkg 1.2 --bkg-unc 0.3              # one counting experiment
     darkrecon limits --csv points.csv --luminosity 100 -o limits/  # a mass scan
+    darkrecon limits --selected selected/ -o limits/               # the chain, after select
 
 The CSV needs the columns ``mass, n_obs, bkg`` and may have ``bkg_unc``, ``efficiency`` (default
 1) and, for ``--channel zprime``, ``sigma_unit_fb`` (sigma(e+e- -> mu mu Z') at g' = 1). The
 table (observed and expected cross-section limits, local significance, coupling limits with
 ``--channel``) is printed and written as ``limits.csv`` and ``limits.json`` in ``--output``.
+A ``window_width`` column (full window widths, GeV) sets the trials factor per point.
+
+``--selected`` scans the counting windows that ``darkrecon select`` wrote, every channel and
+luminosity in the folder, and writes ``<channel>-L<lumi>.json`` (scan and coupling limits) to
+``--output`` for ``darkrecon report``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ def _add(p: argparse.ArgumentParser) -> None:
     src = p.add_argument_group("input (one of)")
     src.add_argument("--n-obs", type=float, help="observed events (single counting experiment)")
     src.add_argument("--csv", help="CSV of mass points: mass,n_obs,bkg[,bkg_unc,efficiency,...]")
+    src.add_argument("--selected", help="folder written by darkrecon select (every channel in it)")
     p.add_argument("--bkg", type=float, help="expected background (with --n-obs)")
     p.add_argument("--bkg-unc", type=float, default=0.0, help="background uncertainty (absolute)")
     p.add_argument("--efficiency", type=float, default=1.0, help="signal efficiency (with --n-obs)")
@@ -100,8 +107,10 @@ def limits(args: argparse.Namespace) -> int:
     from darkrecon import stats
     from darkrecon.stats.scan import _json_safe, json_columns
 
-    if (args.n_obs is None) == (args.csv is None):
-        raise CommandError("give either --n-obs (with --bkg) or --csv")
+    if sum(x is not None for x in (args.n_obs, args.csv, args.selected)) != 1:
+        raise CommandError("give either --n-obs (with --bkg), --csv or --selected")
+    if args.selected is not None:
+        return _selected(args)
     if args.n_obs is not None:
         if args.bkg is None:
             raise CommandError("--n-obs needs --bkg")
@@ -116,7 +125,8 @@ def limits(args: argparse.Namespace) -> int:
     try:
         res = stats.scan(cols["mass"], cols["n_obs"], cols["bkg"], eff, args.luminosity,
                          bkg_unc=bkg_unc, cl=args.cl, method=args.method,
-                         window_width=args.window_width, expected=not args.no_expected,
+                         window_width=cols.get("window_width", args.window_width),
+                         expected=not args.no_expected,
                          **_method_kwargs(args))
         table = res.columns()
         if args.channel:
@@ -150,4 +160,25 @@ def limits(args: argparse.Namespace) -> int:
         doc = {"summary": _json_safe(res.summary()), "points": json_columns(table)}
         (out / "limits.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
         print(f"written {out / 'limits.csv'} and {out / 'limits.json'}")
+    return 0
+
+
+def _selected(args: argparse.Namespace) -> int:
+    from darkrecon.pipeline.chain import limits_stage
+
+    if args.no_expected:
+        raise CommandError("--selected needs the expected bands (the report draws them); drop --no-expected")
+    out = args.output or "limits"
+    try:
+        results = limits_stage(args.selected, out, cl=args.cl, method=args.method, **_method_kwargs(args))
+    except ValueError as err:
+        raise CommandError(str(err)) from None
+    print(f"darkrecon limits: {args.method} at {args.cl:.0%} CL of {args.selected}; written to {out}")
+    print(f"{'channel':<12} {'L [fb^-1]':>9} {'mass':>6} {'obs UL [fb]':>12} {'exp UL [fb]':>12} "
+          f"{'obs coupling':>12} {'exp coupling':>12}")
+    for r in results:
+        med, g_med = r.scan.expected_xsec.median, r.coupling_expected["median"]
+        for i, m in enumerate(r.mass):
+            print(f"{r.channel:<12} {r.luminosity_fb:9.3g} {m:6.2f} {r.scan.limit_xsec[i]:12.4g} "
+                  f"{med[i]:12.4g} {r.coupling_observed[i]:12.4g} {g_med[i]:12.4g}")
     return 0

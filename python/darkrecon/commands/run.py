@@ -9,9 +9,11 @@ plots, cut flows, limit tables (CSV, JSON) and pyhf workspaces.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from darkrecon.beam import Beam
 from darkrecon.cli import CommandError, command
+from darkrecon.pipeline.config import CHANNELS
 
 
 def _add(p: argparse.ArgumentParser) -> None:
@@ -21,6 +23,12 @@ def _add(p: argparse.ArgumentParser) -> None:
                    help="multiply every sample size by this factor (default 1)")
     p.add_argument("--chunk-size", type=int, default=1000, help="events per chunk (default 1000)")
     p.add_argument("--output", "-o", default="darkrecon-report", help="report folder")
+    p.add_argument("--channel", action="append", choices=[c.name for c in CHANNELS],
+                   help="run only this channel (repeatable; default: all)")
+    p.add_argument("--mass", type=float, action="append",
+                   help="signal mass point in GeV, repeatable (default: each channel's built-in points)")
+    p.add_argument("--luminosity", type=float, action="append",
+                   help="luminosity in fb^-1, repeatable (default: each channel's luminosities)")
     scale = p.add_mutually_exclusive_group()
     scale.add_argument("--workers", type=int, help="run chunks on a local Dask cluster of N workers")
     scale.add_argument("--scheduler", help="run chunks on an existing Dask scheduler (tcp://host:port)")
@@ -29,9 +37,10 @@ def _add(p: argparse.ArgumentParser) -> None:
 @command("run", "Run the whole chain on the built-in sample and write a report folder.", _add)
 def run(args: argparse.Namespace) -> int:
     from darkrecon.pipeline.run import run_pipeline
+    from darkrecon.select.selection import check_masses
 
     try:
-        Beam.preset(args.beam)
+        beam = Beam.preset(args.beam)
     except ValueError as err:
         raise CommandError(str(err)) from None
     if args.scale <= 0:
@@ -40,8 +49,22 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--chunk-size must be positive, got {args.chunk_size}")
     if args.workers is not None and args.workers < 1:
         raise CommandError(f"--workers must be >= 1, got {args.workers}")
+    if any(m <= 0 for m in args.mass or ()):
+        raise CommandError("--mass must be positive")
+    if any(lumi <= 0 for lumi in args.luminosity or ()):
+        raise CommandError("--luminosity must be positive")
+    channels = tuple(
+        dataclasses.replace(c, masses=tuple(args.mass or c.masses),
+                            luminosities_fb=tuple(args.luminosity or c.luminosities_fb))
+        for c in CHANNELS if not args.channel or c.name in args.channel)
+    for c in channels:  # a mass outside a channel's range: one line before any work
+        try:
+            check_masses(c.selection, c.masses, beam)
+        except ValueError as err:
+            raise CommandError(f"--mass: {err}") from None
     summary = run_pipeline(args.output, beam=args.beam, seed=args.seed, scale=args.scale,
-                           chunk_size=args.chunk_size, workers=args.workers, scheduler=args.scheduler)
+                           chunk_size=args.chunk_size, workers=args.workers, scheduler=args.scheduler,
+                           channels=channels)
     print(f"darkrecon run: {summary.n_events} events, {summary.seconds:.0f} s; report: {summary.index}")
     print(f"{'channel':<12} {'L [fb^-1]':>9} {'mass':>6} {'eff':>6} {'sigma_m':>8} {'bkg':>9} "
           f"{'exp. xsec UL [fb]':>17} {'exp. coupling UL':>16}")

@@ -14,6 +14,7 @@ def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", default="validation-simulation",
                    help="folder for the plots and the JSON summary")
     p.add_argument("--no-plots", action="store_true", help="print the figures only")
+    p.add_argument("--json", action="store_true", help="also print the figures as JSON")
 
 
 @command("validate-simulation", "Validate the fast simulation (residuals, ECL resolution, KLM).", _add)
@@ -21,7 +22,9 @@ def validate_simulation(args: argparse.Namespace) -> int:
     from darkrecon.simulation import validation
 
     figures = validation.validate(n=args.events, seed=args.seed)
-    print(json.dumps(validation.summary(figures), indent=2))
+    print(validation.report(figures))
+    if args.json:
+        print(json.dumps(validation.summary(figures), indent=2))
     if not args.no_plots:
         for f in validation.plot(figures, args.output):
             print(f"wrote {f}")

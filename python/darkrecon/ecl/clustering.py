@@ -13,9 +13,16 @@ basf2 ECL reconstruction (connected regions, local maxima, shower splitting, fin
    ``digit_threshold`` (0.5 MeV) next to them attached (basf2 eclCRFinder);
 2. local maxima: digits above ``local_max_threshold`` (10 MeV) and above all their N8 neighbours;
 3. a region with several local maxima is split into showers by iterated sharing weights
-   ``w_k(i) ~ E_k exp(-exp_constant d_ik / moliere_radius)`` (R_M = 3.53 cm for CsI(Tl)), each
-   shower re-centred at its log-weighted centroid until no centroid moves by more than
-   ``shift_tolerance`` (basf2 eclSplitterN1); every digit's weights sum to one;
+   ``w_k(i) = E_k F_k(i) / sum_j E_j F_j(i)`` (after basf2 eclSplitterN1), where ``F_k(i)`` is
+   the fraction of shower k's energy expected on crystal i: the lateral profile that the fast
+   simulation deposits, ``f/(2 pi a^2) e^(-r/a) + (1-f)/(2 pi b^2) e^(-r/b)`` with
+   ``profile_core_fraction`` f = 0.87, ``profile_core_scale`` a = 0.2 R_M and
+   ``profile_tail_scale`` b = 0.8 R_M (``moliere_radius`` R_M = 3.531 cm for CsI(Tl), PDG;
+   Grindhammer & Peters, hep-ex/0001020), seen from the IP at the mean shower depth and
+   integrated over the crystal's (theta, phi) face with 3x3 Gauss-Legendre points. Each shower
+   is re-centred at the log-weighted centroid of its shared digits until no centre moves by more
+   than ``shift_tolerance`` (0.05 cm); every digit's weights sum to one. The leakage correction
+   of step 4 is applied to each shower's own (split) energy;
 4. per shower: energy (``energy_sum``: "all" crystals, or the "n21" 5x5-minus-corners or "n9"
    3x3 around the highest-energy crystal), a leakage correction, the log-weighted centroid
    (``W_i = max(0, w0 + ln(E_i/E))``, w0 = 4.2; Awes et al., NIM A311 (1992) 130), the time of
@@ -53,7 +60,8 @@ _ENERGY_SUM = {"all": _core.ECLEnergySum.all, "n21": _core.ECLEnergySum.n21, "n9
 _OPTION_NAMES = {
     "seed_threshold", "growth_threshold", "digit_threshold", "max_abs_time", "local_max_threshold",
     "max_time_pull", "time_sigma_a", "time_sigma_b",
-    "moliere_radius", "exp_constant", "max_iterations", "shift_tolerance", "min_weight",
+    "moliere_radius", "profile_core_fraction", "profile_core_scale", "profile_tail_scale",
+    "radiation_length", "critical_energy", "max_iterations", "shift_tolerance", "min_weight",
     "log_weight_w0", "min_cluster_energy", "sigma_e_a", "sigma_e_b", "sigma_e_c",
     "sigma_angle_a", "sigma_angle_c", "two_shower_rms", "two_shower_min_energy",
     "two_shower_min_separation", "two_shower_region_energy",
@@ -279,7 +287,9 @@ def find_clusters(
         Threads over events (0 = all cores). The result does not depend on it.
     **options
         Any of :func:`default_options`: thresholds [GeV], ``max_abs_time`` [ns] (<= 0: no
-        timing cut), ``moliere_radius`` [cm], ``exp_constant``, ``max_iterations``,
+        timing cut), ``moliere_radius`` [cm], ``profile_core_fraction``,
+        ``profile_core_scale``, ``profile_tail_scale`` [R_M], ``radiation_length`` [cm],
+        ``critical_energy`` [GeV], ``max_iterations``,
         ``shift_tolerance`` [cm], ``min_weight``, ``log_weight_w0``, ``energy_sum``
         ("all", "n21", "n9"), ``leakage`` ("default", None, or (c0, c1, c2)),
         ``min_cluster_energy`` [GeV], resolution-model terms.

@@ -5,7 +5,8 @@ tests: ``python -m darkrecon.ecl.validation [--n N]`` prints the figures of meri
   (half the 16-84% width of E/E_true over its median) against the Belle II design figure;
 * single 1 GeV photons in the barrel with conversions and background: position resolution (68%
   quantile of the distance on the front face between the cluster centroid and the impact point);
-* two 1 GeV photons 10 cm apart on the barrel face: separation efficiency and energies;
+* two 1 GeV photons 10 cm apart on the barrel face: separation efficiency and energies (fraction
+  of the two leading clusters within 10% of 1 GeV, and of events with both), with binomial errors;
 * beam background alone: clusters per event above 20 MeV and above 0.1 GeV;
 * muons and pions of 1-3 GeV in the barrel: muon efficiency at 5% pion misidentification.
 """
@@ -86,8 +87,17 @@ def run(n: int = 5000, seed: int = 1) -> dict[str, object]:
     two = np.bincount(c.event[c.energy > 0.5], minlength=n) >= 2
     rows = c.offsets[:-1][two]
     e2 = np.r_[c.energy[rows], c.energy[rows + 1]]
-    out["two_photons_10cm"] = {"two_clusters": float(two.mean()),
-                               "energies_within_10pct": float(np.mean(np.abs(e2 - 1) < 0.1)),
+    within = np.abs(e2 - 1) < 0.1
+    both = within[: rows.shape[0]] & within[rows.shape[0]:]
+    p_two, p_in, p_both = float(two.mean()), float(within.mean()), float(both.mean())
+    # Binomial standard errors.
+    out["two_photons_10cm"] = {"two_clusters": p_two,
+                               "two_clusters_err": float(np.sqrt(p_two * (1 - p_two) / n)),
+                               "energies_within_10pct": p_in,
+                               "energies_within_10pct_err": float(np.sqrt(p_in * (1 - p_in) / e2.size)),
+                               "events_both_within_10pct": p_both,
+                               "events_both_within_10pct_err": float(np.sqrt(p_both * (1 - p_both)
+                                                                             / max(1, both.size))),
                                "median_energy": float(np.median(e2))}
 
     empty = ak.unflatten(ak.zip({"pdg": np.zeros(0, np.int32), "E": np.zeros(0), "px": np.zeros(0),

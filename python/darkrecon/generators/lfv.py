@@ -194,9 +194,7 @@ def _gen(n, beam, rng, frame, mass, g_prime, theta_min, theta_max, br_invisible)
     z = bld.add(PDG.ZPRIME, zp, status=2)
     bld.add(PDG.NU_MU, nu, mother=z)
     bld.add(-PDG.NU_MU, nubar, mother=z)
-    sigma = float(w.sum())
-    err = float(np.sqrt(np.sum((w - sigma / max(n, 1)) ** 2)))
-    return Generated(bld, weight=w, cross_section=sigma, cross_section_error=err)
+    return Generated.weighted(bld, w)
 
 
 register(

@@ -59,6 +59,14 @@ class Generated:
     cross_section_error: float | None = None
     initial: np.ndarray | None = None  # (n, 4) initial state when it is not the beams
 
+    @classmethod
+    def weighted(cls, builder: EventBuilder, weight: np.ndarray) -> Generated:
+        """Weighted events whose weights (fb) sum to the cross-section estimate; its error is the
+        spread of the weights around their mean."""
+        sigma = float(weight.sum())
+        err = float(np.sqrt(np.sum((weight - sigma / max(weight.size, 1)) ** 2)))
+        return cls(builder, weight=weight, cross_section=sigma, cross_section_error=err)
+
 
 @dataclass(frozen=True)
 class Process:
@@ -109,7 +117,7 @@ def get(name: str) -> Process:
 
 def _load() -> None:
     # importing the process modules registers them
-    from darkrecon.generators import cosmics, dark, lfv, qed, twophoton, zprime  # noqa: F401
+    from darkrecon.generators import cosmics, dark, lfv, qed, three_photon, twophoton, zprime  # noqa: F401
 
 
 def processes() -> list[dict[str, Any]]:

@@ -224,19 +224,17 @@ class Sample:
             "seed": self.seed,
         }
 
-    def to_parquet(self, path: str | Path) -> Path:
-        """Write the sample to a Parquet file (one row per event, metadata in the schema)."""
-        columns = {"particles": self.particles, "weight": self.weight}
+    def parquet_columns(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The columns and metadata (without the schema keys) that :meth:`to_parquet` writes;
+        later stages embed them to carry the generated sample along."""
+        columns: dict[str, Any] = {"particles": self.particles, "weight": self.weight}
         for i, c in enumerate(("E", "px", "py", "pz")):
             columns[f"initial_{c}"] = np.ascontiguousarray(self.initial[:, i])
-        meta = self.metadata()
-        return write_events(path, columns, {k: v for k, v in meta.items() if "schema" not in k},
-                            SCHEMA_NAME, SCHEMA_VERSION)
+        return columns, {k: v for k, v in self.metadata().items() if "schema" not in k}
 
     @classmethod
-    def from_parquet(cls, path: str | Path) -> Sample:
-        """Read a sample written by :meth:`to_parquet`; the schema version is checked."""
-        events, meta = read_events(path, SCHEMA_NAME, SCHEMA_VERSION)
+    def from_columns(cls, events: ak.Array, meta: dict[str, Any]) -> Sample:
+        """Inverse of :meth:`parquet_columns`: the sample from the read columns and metadata."""
         initial = np.stack(
             [ak.to_numpy(events[f"initial_{c}"]) for c in ("E", "px", "py", "pz")], axis=1
         )
@@ -251,3 +249,14 @@ class Sample:
             beam=_beam_from_dict(meta["beam"]),
             seed=meta["seed"],
         )
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the sample to a Parquet file (one row per event, metadata in the schema)."""
+        columns, meta = self.parquet_columns()
+        return write_events(path, columns, meta, SCHEMA_NAME, SCHEMA_VERSION)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path) -> Sample:
+        """Read a sample written by :meth:`to_parquet`; the schema version is checked."""
+        events, meta = read_events(path, SCHEMA_NAME, SCHEMA_VERSION)
+        return cls.from_columns(events, meta)

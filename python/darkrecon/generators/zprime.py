@@ -32,7 +32,11 @@ Validation (tests/generators/test_gen_zprime.py): the Ward identity; Lorentz inv
 in the massless limit (m_mu, m_Z' -> 0, g' -> e) the orientation-averaged |M|^2 equals the
 textbook e+e- -> f fbar gamma result sigma_0 alpha / (2 pi) (x1^2 + x2^2) / ((1 - x1)(1 - x2))
 (e.g. Ellis, Stirling, Webber, "QCD and collider physics", eq. 3.16 with C_F alpha_s -> alpha);
-two independent phase-space integrators (this mapped one and a flat Dalitz-plane one) agree.
+two independent phase-space integrators (this mapped one and a flat Dalitz-plane one) agree;
+the cross section against an analytic soft x collinear factorisation
+(:func:`soft_collinear_cross_section`: 0.5% for m_Z' <= 30 MeV, 1.5% at 100 MeV, 13% at 1 GeV;
+:func:`validation_table`). No published numerical sigma(m_Z') at g' = 1 was found to compare
+with: the Belle II papers (PRL 124 (2020) 141801, PRL 130 (2023) 231801) show limits only.
 """
 
 from __future__ import annotations
@@ -44,27 +48,13 @@ import numpy as np
 
 from darkrecon.beam import Beam
 from darkrecon.generators import _phasespace as ps
+from darkrecon.generators._dirac import GAMMA, METRIC, slash
+from darkrecon.generators._dirac import spinors as _spinors
 from darkrecon.generators.constants import ALPHA, E_CHARGE, GEV2_TO_FB, M_MU, PDG
 from darkrecon.generators.registry import Generated, Parameter, Process, register
 
 # --------------------------------------------------------------------------- Dirac algebra
-_I2 = np.eye(2)
-_SIGMA = [
-    np.array([[0, 1], [1, 0]], complex),
-    np.array([[0, -1j], [1j, 0]]),
-    np.array([[1, 0], [0, -1]], complex),
-]
-GAMMA = np.zeros((4, 4, 4), complex)
-GAMMA[0] = np.block([[_I2, 0 * _I2], [0 * _I2, -_I2]])
-for _i, _s in enumerate(_SIGMA):
-    GAMMA[_i + 1] = np.block([[0 * _I2, _s], [-_s, 0 * _I2]])
-METRIC = np.array([1.0, -1.0, -1.0, -1.0])
 _CHUNK = 4096
-
-
-def slash(p: np.ndarray) -> np.ndarray:
-    """p_mu gamma^mu for four-vectors (n, 4) -> (n, 4, 4) complex."""
-    return np.einsum("nm,mab->nab", p * METRIC, GAMMA)
 
 
 def _muon_tensor(k1, k2, q, m, mz, pol=None):
@@ -108,26 +98,6 @@ def matrix_element_squared_trace(p1, p2, k1, k2, q, *, m=M_MU, mz, g_prime=1.0, 
                     - np.diag(METRIC)[None] * ps.dot4(a, b)[:, None, None])
         s = ps.mass2(a + b)
         out[sl] = 0.25 * e**4 * g_prime**2 / s**2 * np.einsum("nma,nma->n", lt, h)
-    return out
-
-
-def _spinors(p: np.ndarray, m: float, kind: str) -> np.ndarray:
-    """Dirac-representation spinors (n, 2, 4) for the two spin states (basis (1,0), (0,1)):
-    u = (sqrt(E+m) chi, sigma.p chi / sqrt(E+m)), v = (sigma.p eta / sqrt(E+m), sqrt(E+m) eta),
-    so that sum u ubar = pslash + m and sum v vbar = pslash - m."""
-    n = len(p)
-    root = np.sqrt(p[:, 0] + m)
-    sp = np.einsum("ni,iab->nab", p[:, 1:], np.array(_SIGMA))  # sigma.p (n, 2, 2)
-    out = np.zeros((n, 2, 4), complex)
-    for s in range(2):
-        chi = np.zeros(2)
-        chi[s] = 1.0
-        big = root[:, None] * chi[None, :]
-        small = sp @ chi / root[:, None]
-        if kind == "u":
-            out[:, s, :2], out[:, s, 2:] = big, small
-        else:
-            out[:, s, :2], out[:, s, 2:] = small, big
     return out
 
 
@@ -318,6 +288,77 @@ def cross_section(mass, g_prime, beam: Beam | None = None, *, n_points: int = _N
     return float(out) if out.ndim == 0 else out
 
 
+# --------------------------------------------------------------------------- cross-checks
+def soft_collinear_cross_section(mass, g_prime, beam: Beam | None = None, *, n_steps: int = 4000):
+    """sigma(e+e- -> mu+ mu- Z') in fb from the factorised soft x collinear approximation, an
+    analytic cross-check of :func:`cross_section` for a light Z' (m_Z' << sqrt(s)).
+
+    The Born sigma_0(e+e- -> mu+ mu-) (massive muons, alpha(0)) times the Z' emission spectrum
+    off the muon pair, integrated over the Z' energy omega (momentum kappa) up to its kinematic
+    limit::
+
+        dN/domega = alpha' / (2 pi) kappa / omega^2 [2 (1 + beta^2) / v ln((1 + v) / (1 - v))
+                                                    - 4 (1 - beta^2) / (1 - v^2)] (1 + (1 - x)^2) / 2,
+
+    alpha' = g'^2 / (4 pi), v = beta kappa / omega, x = 2 omega / sqrt(s), beta the muon velocity
+    in the rest frame of the recoiling pair. The bracket is the exact soft (eikonal) factor
+    -J^2 = -(k1 / k1.q - k2 / k2.q)^2 of a massive vector boson integrated over its direction
+    (the q q / M^2 term of the polarisation sum drops out, q.J = 0; for M -> 0 it is the
+    textbook soft-photon spectrum, e.g. Peskin & Schroeder sec. 6.1); (1 + (1 - x)^2) / 2 is the
+    ratio of the f -> f + vector splitting function to its soft limit (P_gq of G. Altarelli,
+    G. Parisi, Nucl. Phys. B126 (1977) 298, with C_F alpha_s -> alpha'). Where x >> m_Z' / m_mu
+    this is the leading-log final-state radiator
+    sigma_0 alpha'/pi (1 + (1-x)^2) / x [ln(s (1 - x) / m_mu^2) - 1]; below, the Z' mass rather
+    than the muon mass cuts off the collinear region. Non-logarithmic
+    hard terms and the quasi-collinear Z'-mass terms are missing: it agrees with the matrix
+    element to 0.5% for m_Z' <= 30 MeV, 1.5% at 100 MeV, 7% at 0.5 GeV, 13% at 1 GeV
+    (tests/generators/test_gen_zprime.py).
+    """
+    beam = Beam.preset("Y4S") if beam is None else beam
+    m_z = float(mass)
+    _check_mass(m_z, beam.sqrt_s)
+    sqrt_s = beam.sqrt_s
+    s = sqrt_s * sqrt_s
+    b0 = math.sqrt(1.0 - 4.0 * M_MU**2 / s)
+    sigma0 = 4.0 * math.pi * ALPHA**2 / (3.0 * s) * b0 * (3.0 - b0 * b0) / 2.0 * GEV2_TO_FB
+    alpha_p = float(g_prime) ** 2 / (4.0 * math.pi)
+    omega_max = (s + m_z * m_z - 4.0 * M_MU**2) / (2.0 * sqrt_s)
+    # midpoint rule in ln(kappa) from kappa = 1e-6 m_Z' (the region below adds O(1e-12))
+    lo, hi = math.log(1e-6 * m_z), math.log(math.sqrt(omega_max**2 - m_z * m_z))
+    kappa = np.exp(lo + (np.arange(n_steps) + 0.5) / n_steps * (hi - lo))
+    omega = np.sqrt(kappa * kappa + m_z * m_z)
+    x = 2.0 * omega / sqrt_s
+    pair_m2 = s - 2.0 * sqrt_s * omega + m_z * m_z
+    beta = np.sqrt(np.clip(1.0 - 4.0 * M_MU**2 / pair_m2, 0.0, None))
+    v = beta * kappa / omega
+    eikonal = (2.0 * (1.0 + beta * beta) / v * np.log1p(2.0 * v / (1.0 - v))
+               - 4.0 * (1.0 - beta * beta) / (1.0 - v * v))
+    dn_domega = alpha_p / (2.0 * math.pi) * kappa / omega**2 * eikonal * (1.0 + (1.0 - x) ** 2) / 2.0
+    # d omega = kappa^2 / omega d ln(kappa)
+    return float(sigma0 * np.sum(dn_domega * kappa * kappa / omega) * (hi - lo) / n_steps)
+
+
+def validation_table(masses=(0.001, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 8.0),
+                     beam: Beam | None = None) -> list[dict]:
+    """The Z' cross-section curve at g' = 1 against the soft x collinear factorisation.
+
+    Rows: ``mass`` (GeV), ``sigma`` and ``error`` (fb, matrix element), ``approx`` (fb,
+    :func:`soft_collinear_cross_section`), ``ratio`` = sigma / approx and ``valid`` (the
+    approximation's domain m_Z' <= 0.1 GeV, where it must agree within 2%). No published
+    numerical sigma(m_Z') curve for L_mu - L_tau at 10.58 GeV was available to compare with
+    (Belle II, PRL 124 (2020) 141801 and PRL 130 (2023) 231801 quote limits on sigma and g',
+    not the g' = 1 cross section).
+    """
+    beam = Beam.preset("Y4S") if beam is None else beam
+    rows = []
+    for m in masses:
+        sig, err = cross_section_with_error(m, 1.0, beam)
+        approx = soft_collinear_cross_section(m, 1.0, beam)
+        rows.append(dict(mass=float(m), sigma=sig, error=err, approx=approx, ratio=sig / approx,
+                         valid=bool(m <= 0.1)))
+    return rows
+
+
 # --------------------------------------------------------------------------- processes
 def _invisible_br(mass: float) -> float:
     from darkrecon.physics import zprime as theory
@@ -374,4 +415,12 @@ register(
     )
 )
 
-__all__ = ["ALPHA", "cross_section", "cross_section_with_error", "matrix_element_squared", "weighted_events"]
+__all__ = [
+    "ALPHA",
+    "cross_section",
+    "cross_section_with_error",
+    "matrix_element_squared",
+    "soft_collinear_cross_section",
+    "validation_table",
+    "weighted_events",
+]

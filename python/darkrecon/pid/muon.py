@@ -8,9 +8,11 @@ is computed under the muon and the pion hypotheses and ``mu_id = L_mu / (L_mu + 
 * KLM hits within ``cone`` (rad, seen from the ECL entry point) of the track line belong to it;
   the observables are the outermost layer hit and the number of layers hit.
 * Muon: the expected outermost layer follows from the range of a muon of the track momentum
-  through the ECL (30 cm CsI), the coil (5 cm Al equivalent) and the KLM iron plates (4.7 cm),
-  with mean energy losses 1.05 x the minimum-ionising values (PDG tables: CsI 1.243, Al 1.615,
-  Fe 1.451 MeV cm^2/g), paths scaled by the incidence angle; the outermost layer scatters around
+  through the ECL (30 cm CsI), the solenoid (aluminium coil and iron cryostat) and the KLM
+  iron plates (4.7 cm, plus the glass of each detector layer), thicknesses from
+  ``_core.KLMGeometry``, with mean energy losses 1.05 x the minimum-ionising values (PDG
+  tables: CsI 1.243, Al 1.615, Fe 1.451, glass ~1.70 MeV cm^2/g), paths scaled by the
+  incidence angle; the outermost layer scatters around
   it by range straggling (Gaussian, sigma = 0.7 + 0.05 L layers), and each crossed layer fires with
   the KLM efficiency (binomial); its hits lie on a straight line within the strip resolution
   and the multiple scattering in the iron (chi2 of a line fit).
@@ -42,7 +44,8 @@ __all__ = ["MuonID", "klm_track_features", "muon_id"]
 M_MU, M_PI = 0.1056583755, 0.13957039  # GeV (PDG)
 # Minimum-ionising stopping powers (PDG "Atomic and nuclear properties") x density [GeV/cm] and
 # nuclear interaction lengths [cm].
-DEDX = {"CsI": 1.243e-3 * 4.51, "Al": 1.615e-3 * 2.699, "Fe": 1.451e-3 * 7.874}
+DEDX = {"CsI": 1.243e-3 * 4.51, "Al": 1.615e-3 * 2.699, "Fe": 1.451e-3 * 7.874,
+        "glass": 1.699e-3 * 2.5}
 LAMBDA_I = {"CsI": 39.3, "Al": 39.7, "Fe": 16.77}
 DEDX_SCALE = 1.05  # mean loss above the minimum at 1-3 GeV
 ECL_DEPTH = 30.0  # cm
@@ -80,6 +83,12 @@ def _range_pmf(centre: np.ndarray, sigma: np.ndarray, last: np.ndarray) -> np.nd
 def _klm_layout():
     klm = _core.KLMGeometry()
     return {s: klm.layer_positions(s) for s in (BARREL, FORWARD, BACKWARD)}, klm.iron_thickness
+
+
+def _solenoid():
+    """(aluminium, iron, glass per detector layer) thicknesses [cm] of the KLM model."""
+    klm = _core.KLMGeometry()
+    return klm.coil_aluminium, klm.cryostat_iron, klm.detector_glass
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,12 @@ def klm_track_features(params, track_offsets, klm_hits: dict, klm_offsets, *, co
                          f"{k_off.shape[0] - 1}")
     n_t = params.shape[0]
     pos, d, region = _track_lines(params)
+    # the KLM section the track line enters: hits of other sections (beam background) are not
+    # its own
+    good = region >= 0
+    track_section, _ = _klm_section_and_cos(np.where(good[:, None], pos, 0.0),
+                                            np.where(good[:, None], d, np.array([1.0, 0.0, 0.0])),
+                                            _klm_layout()[0])
     outer = np.full(n_t, -1, dtype=np.int64)
     n_layers = np.zeros(n_t, dtype=np.int64)
     if n_t == 0 or k_off[-1] == 0:
@@ -197,9 +212,9 @@ def klm_track_features(params, track_offsets, klm_hits: dict, klm_offsets, *, co
     v = h - pos[ti]
     with np.errstate(invalid="ignore"):
         cosang = (v * d[ti]).sum(1) / np.linalg.norm(v, axis=1)
-    ok = (region[ti] >= 0) & (cosang > np.cos(cone))
     layer = np.asarray(klm_hits["layer"], dtype=np.int64)[hi]
     section = np.asarray(klm_hits["section"], dtype=np.int64)[hi]
+    ok = (region[ti] >= 0) & (cosang > np.cos(cone)) & (section == track_section[ti])
     np.maximum.at(outer, ti[ok], layer[ok])
     key = np.unique(ti[ok] * 64 + section[ok] * 20 + layer[ok])
     n_layers += np.bincount(key // 64, minlength=n_t)
@@ -269,10 +284,11 @@ def muon_id(
     n_lay = np.maximum(_layers_in_acceptance(pos, d, section, layout), outer + 1)
 
     x_ecl = _ecl_path(region, pos, d)
-    x_coil = 5.0 / cos_inc
+    coil_al, coil_fe, glass = _solenoid()
+    x_coil, x_cryo = coil_al / cos_inc, coil_fe / cos_inc
     x_plate = plate / cos_inc
-    loss_pre = DEDX_SCALE * (DEDX["CsI"] * x_ecl + DEDX["Al"] * x_coil)
-    loss_plate = DEDX_SCALE * DEDX["Fe"] * x_plate
+    loss_pre = DEDX_SCALE * (DEDX["CsI"] * x_ecl + DEDX["Al"] * x_coil + DEDX["Fe"] * x_cryo)
+    loss_plate = DEDX_SCALE * (DEDX["Fe"] * x_plate + DEDX["glass"] * glass / cos_inc)
     t_mu = np.sqrt(p**2 + M_MU**2) - M_MU
     reach = (t_mu - loss_pre) / loss_plate  # plates a muon can cross after reaching layer 0
     expected = np.where(t_mu > loss_pre, np.minimum(np.floor(reach), n_lay - 1), -1).astype(np.int64)
@@ -294,7 +310,7 @@ def muon_id(
     p_hits_mu = np.where(outer >= 0, binom * klm_efficiency**k * (1 - klm_efficiency) ** (crossed - k), 1.0)
 
     # --- pion hypothesis: KLM ---
-    s0 = np.exp(-x_ecl / LAMBDA_I["CsI"] - x_coil / LAMBDA_I["Al"])
+    s0 = np.exp(-x_ecl / LAMBDA_I["CsI"] - x_coil / LAMBDA_I["Al"] - x_cryo / LAMBDA_I["Fe"])
     s = np.exp(-x_plate / LAMBDA_I["Fe"])
     # Interaction in the plate after layer j (j = 0..) -> outermost layer j + extra: the hadronic
     # shower reaches a few more gaps, extra ~ Poisson(0.5 + 1.5 T/GeV) capped at 3 (T: kinetic

@@ -42,16 +42,25 @@ class ChannelResult:
 
 def _search_variable(sel, spec: ChannelSpec, mass: float) -> tuple[np.ndarray, np.ndarray]:
     """Per selected event, the candidate closest to the mass hypothesis: its search-variable
-    value and its weight. (An ALP event has three pairings; an event enters a mass window once,
-    with the pairing nearest the hypothesis, as in a scan over pairings.)"""
-    values = sel.candidates["recoil_mass"] if (spec.recoil_above is not None and mass > spec.recoil_above) \
-        else sel.mass
-    event = sel.candidates["event"]
-    order = np.lexsort((np.abs(values - mass), event))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = event[order][1:] != event[order][:-1]
-    keep = order[first]
-    return values[keep], sel.weight[keep]
+    value and its weight (:meth:`darkrecon.select.Selection.closest_candidates`)."""
+    use_recoil = spec.recoil_above is not None and mass > spec.recoil_above
+    return sel.closest_candidates(mass, "recoil_mass" if use_recoil else "mass")
+
+
+def scan_limits(spec: ChannelSpec, beam, mass, n_obs, bkg, bkg_unc, efficiency, resolution,
+                luminosity_fb: float, **limit_kwargs):
+    """The limit scan of one channel: cross-section limits in windows of +-WINDOW_SIGMAS
+    resolutions (which also set the trials factor), then the coupling limits.
+
+    Returns ``(scan, coupling_observed, coupling_expected)``."""
+    from darkrecon import stats
+
+    res = stats.scan(mass, n_obs, bkg, np.maximum(np.asarray(efficiency), 1e-12), luminosity_fb,
+                     bkg_unc, window_width=2 * WINDOW_SIGMAS * np.asarray(resolution), **limit_kwargs)
+    g_obs = coupling_limits(spec, mass, res.limit_xsec, beam)
+    g_exp = {k: coupling_limits(spec, mass, np.asarray(v), beam)
+             for k, v in res.expected_xsec.as_dict().items()}
+    return res, g_obs, g_exp
 
 
 def coupling_limits(spec: ChannelSpec, mass, sigma_limit_fb, beam) -> np.ndarray:
@@ -78,10 +87,10 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     ``recos`` maps sample names (``<signal_process>-m<mass>`` and the background names) to
     :class:`darkrecon.reconstruction.Reconstructed` objects.
     """
-    from darkrecon import stats
 
     select_fn = getattr(select, spec.selection)
     beam = next(iter(recos.values())).beam
+    select.check_masses(spec.selection, spec.masses, beam)  # a clear error before any work
     bkg_sel = {b: select_fn(recos[b], beam, luminosity_fb=luminosity_fb) for b in spec.backgrounds}
     cutflows = {b: s.cutflow.rows() for b, s in bkg_sel.items()}
     masses, eff, mean, sigma, bkg, bkg_unc = [], [], [], [], [], []
@@ -113,11 +122,8 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     mass = np.asarray(masses)
     bkg_a, unc_a = np.asarray(bkg), np.asarray(bkg_unc)
     n_obs = np.random.default_rng(seed).poisson(bkg_a)
-    res = stats.scan(mass, n_obs, bkg_a, np.maximum(np.asarray(eff), 1e-12), luminosity_fb, unc_a,
-                     cl=cl, method=method, window_width=2 * WINDOW_SIGMAS * np.asarray(sigma))
-    g_obs = coupling_limits(spec, mass, res.limit_xsec, beam)
-    g_exp = {k: coupling_limits(spec, mass, np.asarray(v), beam)
-             for k, v in res.expected_xsec.as_dict().items()}
+    res, g_obs, g_exp = scan_limits(spec, beam, mass, n_obs, bkg_a, unc_a, eff, sigma, luminosity_fb,
+                                    cl=cl, method=method)
     spectra = {b: (s.mass, s.weight * s.luminosity_fb) for b, s in bkg_sel.items()}
     return ChannelResult(spec.name, luminosity_fb, mass, np.asarray(eff), np.asarray(mean),
                          np.asarray(sigma), bkg_a, unc_a, n_obs, res, g_obs, g_exp, cutflows, spectra,

@@ -51,6 +51,8 @@ BACKGROUNDS: tuple[SampleSpec, ...] = (
     SampleSpec("tautau", "tautau", {}, 6_000),
     SampleSpec("eemumu", "eemumu", {}, 4_000),
     SampleSpec("gammagamma", "gammagamma", {}, 3_000),
+    # the irreducible ALP background (PRL 125, 161806 (2020): e+e- -> gamma gamma gamma dominates)
+    SampleSpec("gammagammagamma", "gammagammagamma", {}, 3_000),
     SampleSpec("bhabha", "bhabha", {}, 3_000),
 )
 
@@ -58,7 +60,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec("zprime", "zprime_invisible", "zprime_invisible", "g_prime", 0.01,
                 (1.0, 2.0, 3.0, 5.0, 8.0), ("mumu", "tautau", "eemumu"), (0.276, 50.0)),
     ChannelSpec("alp", "alp_gammagamma", "alp_gammagamma", "g_agg", 1e-3,
-                (0.5, 1.0, 2.0, 4.0, 6.0, 8.0), ("gammagamma", "bhabha"), (0.445, 50.0),
+                (0.5, 1.0, 2.0, 4.0, 6.0, 8.0), ("gammagammagamma", "gammagamma", "bhabha"), (0.445, 50.0),
                 recoil_above=6.0),
     ChannelSpec("dark_photon", "dark_photon_invisible", "dark_photon_invisible", "epsilon", 1e-3,
                 (1.0, 3.0, 5.0, 7.0), ("gammagamma", "bhabha"), (50.0,)),

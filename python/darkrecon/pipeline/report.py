@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +50,9 @@ def limits_rows(r: ChannelResult) -> list[dict]:
 
 
 def write_report(folder: str | Path, results: list[ChannelResult], summary: str = "",
-                 headline: dict | None = None) -> Path:
-    """Write everything and return the path of ``index.html``."""
+                 headline: dict | None = None, on_result: Callable[[], object] | None = None) -> Path:
+    """Write everything and return the path of ``index.html`` (``on_result`` is called after
+    each result's plots and tables, e.g. to advance a progress bar)."""
     from darkrecon.stats import binned
 
     folder = Path(folder)
@@ -99,6 +101,8 @@ def write_report(folder: str | Path, results: list[ChannelResult], summary: str 
             binned.write_workspace(ws, folder / name)
             sec.links.append(name)
         sections.append(sec)
+        if on_result is not None:
+            on_result()
     if headline:
         sections.insert(0, Section("Z' headline: expected g' limit and the muon g-2 band",
                                    images=[headline["image"]]))
@@ -121,3 +125,15 @@ def headline_plot(folder: str | Path, zprime_results: list[ChannelResult]) -> di
     lo, hi = zprime.gminus2_band(grid, n_sigma=2.0)
     path = plots.coupling_headline(folder / "plots" / "zprime-headline.png", curves, (grid, lo, hi))
     return {"image": str(path.relative_to(folder))}
+
+
+def write_full_report(folder: str | Path, results: list[ChannelResult], summary: str = "") -> Path:
+    """The report folder of the chain: :func:`write_report` with the Z' headline plot on top
+    (when there are Z' results), under a progress bar; returns the path of ``index.html``."""
+    from darkrecon.progress import progress
+
+    zp = [r for r in results if r.channel == "zprime"]
+    with progress(len(results) + 1, "report") as bar:
+        head = headline_plot(folder, zp) if zp else None
+        bar.advance()
+        return write_report(folder, results, summary=summary, headline=head, on_result=bar.advance)

@@ -61,7 +61,8 @@ class Reconstructed:
         return self.clusters[self.clusters.track < 0]
 
     def __getitem__(self, where) -> Reconstructed:
-        idx = np.arange(len(self))[where]
+        """Events by index, slice or mask; an integer gives a one-event ``Reconstructed``."""
+        idx = np.atleast_1d(np.arange(len(self))[where])
         return Reconstructed(self.tracks[idx], self.clusters[idx],
                              {k: v[idx] for k, v in self.event.items()}, self.weight[idx], self.beam,
                              self.process, self.params, self.cross_section, self.seed)

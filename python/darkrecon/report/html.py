@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import html.parser
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,3 +62,21 @@ def write_index(folder: str | Path, title: str, sections: Sequence[Section], sum
     out = folder / "index.html"
     out.write_text("\n".join(parts))
     return out
+
+
+class _Refs(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.refs += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+def referenced_files(index: str | Path) -> list[Path]:
+    """Every file an index page shows or links (``src`` and ``href``), as paths next to it; a
+    report is complete when each of them exists."""
+    index = Path(index)
+    parser = _Refs()
+    parser.feed(index.read_text())
+    return [index.parent / r for r in dict.fromkeys(parser.refs)]

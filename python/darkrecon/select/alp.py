@@ -22,6 +22,7 @@ from darkrecon.select.selection import (
     CLUSTER_FIELDS,
     Selection,
     event_weights,
+    mass_range,
     require_beam,
     require_fields,
 )
@@ -77,4 +78,5 @@ def alp_gammagamma(reco, beam: Beam, *, luminosity_fb: float = 0.445, e_min: flo
         "m3": np.tile(m3[in_window], 3),
     }
     return Selection(channel, flow.passed, flow, candidates, np.tile(w, 3), luminosity_fb,
-                     notes={"candidates": "three pairings per event; weights repeated per pairing"})
+                     notes={"candidates": "three pairings per event; weights repeated per pairing"},
+                     mass_range=mass_range(channel, beam))

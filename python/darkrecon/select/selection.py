@@ -21,6 +21,49 @@ from darkrecon.select.cutflow import CutFlow
 TRACK_FIELDS = ("px", "py", "pz", "charge", "d0", "z0", "mu_id", "e_id")
 CLUSTER_FIELDS = ("energy", "theta", "phi", "time", "track")
 
+M_MU = 0.1056583755  # GeV, PDG 2024
+M_E = 0.51099895e-3  # GeV, PDG 2024
+#: The ALP search range of Belle II, PRL 125, 161806 (2020): 0.2 < m_a < 9.7 GeV.
+ALP_MASS_RANGE = (0.2, 9.7)
+
+
+def mass_range(channel: str, beam: Beam) -> tuple[float, float]:
+    """The interval of signal masses (GeV) a channel can search at this beam.
+
+    Z' -> invisible recoils against two muons (0 < M < sqrt(s) - 2 m_mu), the LFV Z' against
+    e mu (0 < M < sqrt(s) - m_e - m_mu), the invisible dark photon against one photon
+    (0 < M < sqrt(s)): open intervals. The ALP is searched in the published range
+    0.2 <= m_a <= 9.7 GeV (end points included, as the paper's mass scan).
+    """
+    sqrt_s = beam.sqrt_s
+    ranges = {
+        "zprime_invisible": (0.0, sqrt_s - 2 * M_MU),
+        "zprime_emu": (0.0, sqrt_s - M_E - M_MU),
+        "alp_gammagamma": (ALP_MASS_RANGE[0], min(ALP_MASS_RANGE[1], sqrt_s)),
+        "dark_photon_invisible": (0.0, sqrt_s),
+    }
+    if channel not in ranges:
+        raise ValueError(f"unknown channel {channel!r}; known: {', '.join(ranges)}")
+    return ranges[channel]
+
+
+def check_masses(channel: str, masses, beam_or_range) -> np.ndarray:
+    """``masses`` as a float array, after checking every one lies inside the channel's range.
+
+    ``beam_or_range`` is the :class:`Beam` of the sample or an explicit ``(low, high)``.
+    Raises ValueError naming the channel, the offending mass and the allowed range.
+    """
+    lo, hi = beam_or_range if isinstance(beam_or_range, tuple) else mass_range(channel, beam_or_range)
+    m = np.atleast_1d(np.asarray(masses, dtype=np.float64))
+    closed = channel == "alp_gammagamma"
+    inside = (m >= lo) & (m <= hi) if closed else (m > lo) & (m < hi)
+    bad = ~(np.isfinite(m) & inside)
+    if np.any(bad):
+        interval = f"[{lo:g}, {hi:.4g}]" if closed else f"({lo:g}, {hi:.4g})"
+        raise ValueError(f"{channel}: mass {m[bad][0]:g} GeV is outside the channel's range "
+                         f"{interval} GeV")
+    return m
+
 
 def require_fields(reco, collection: str, needed: Iterable[str], channel: str) -> ak.Array:
     """The collection ``reco.<collection>``, after checking it has every field the channel uses."""
@@ -69,6 +112,8 @@ class Selection:
         search scans: recoil or diphoton mass), or per passing candidate where stated.
     weight : (n_passed,) weights in fb of the passing events (or candidates).
     luminosity_fb : float
+    mass_range : (low, high) signal masses (GeV) the channel can search at the sample's beam;
+        :meth:`expected_in_window` refuses window centres outside it.
     """
 
     channel: str
@@ -78,6 +123,7 @@ class Selection:
     weight: np.ndarray
     luminosity_fb: float
     notes: dict[str, str] = field(default_factory=dict)
+    mass_range: tuple[float, float] | None = None
 
     @property
     def mass(self) -> np.ndarray:
@@ -85,14 +131,30 @@ class Selection:
 
     def expected_in_window(self, center, half_width) -> tuple[np.ndarray, np.ndarray]:
         """Expected events with ``|mass - center| < half_width`` at the luminosity, and their
-        statistical uncertainty from the simulation (sqrt of the sum of squared weights)."""
+        statistical uncertainty from the simulation (sqrt of the sum of squared weights).
+        A centre outside the channel's :attr:`mass_range` raises ValueError naming it."""
         center = np.atleast_1d(np.asarray(center, dtype=np.float64))
         half_width = np.broadcast_to(np.asarray(half_width, dtype=np.float64), center.shape)
+        if self.mass_range is not None:
+            check_masses(self.channel, center, self.mass_range)
         if np.any(~np.isfinite(center)) or np.any(half_width <= 0):
             raise ValueError("window centres must be finite and half widths positive")
         inside = np.abs(self.mass[None, :] - center[:, None]) < half_width[:, None]
         w = self.weight * self.luminosity_fb
         return inside @ w, np.sqrt(inside @ (w * w))
+
+    def closest_candidates(self, mass: float, variable: str = "mass") -> tuple[np.ndarray, np.ndarray]:
+        """One value of ``candidates[variable]`` per selected event, and its weight: the
+        candidate nearest the mass hypothesis (an ALP event has three pairings; it enters a
+        mass window once, with the pairing nearest the hypothesis, as in a scan over pairings).
+        """
+        values = self.candidates[variable]
+        event = self.candidates["event"]
+        order = np.lexsort((np.abs(values - mass), event))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = event[order][1:] != event[order][:-1]
+        keep = order[first]
+        return values[keep], self.weight[keep]
 
     def efficiency(self) -> float:
         """Weighted fraction of all events that pass."""

@@ -9,6 +9,7 @@ from darkrecon.simulation.fastsim import (
     DEFAULT_INVISIBLE_PDG,
     Background,
     SimulatedEvents,
+    cdc_hit_sigma,
     simulate,
 )
 from darkrecon.simulation.inputs import read_hepmc, read_lhe
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_INVISIBLE_PDG",
     "Background",
     "SimulatedEvents",
+    "cdc_hit_sigma",
     "read_hepmc",
     "read_lhe",
     "simulate",

@@ -11,6 +11,7 @@ its own random stream seeded by ``(seed, event index)``: the output is the same 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import awkward as ak
@@ -20,7 +21,7 @@ from darkrecon import _core
 from darkrecon.cdc import Geometry as CDCGeometry
 from darkrecon.ecl import Geometry as ECLGeometry
 
-__all__ = ["DEFAULT_INVISIBLE_PDG", "Background", "SimulatedEvents", "simulate"]
+__all__ = ["DEFAULT_INVISIBLE_PDG", "Background", "SimulatedEvents", "cdc_hit_sigma", "simulate"]
 
 #: PDG codes (besides neutrinos, always invisible) that leave no signal: the invisible dark
 #: photon of the generators (4900022, Pythia's hidden-valley gamma_v), Pythia's dark-matter
@@ -48,6 +49,16 @@ class Background:
         ``E^-ecl_energy_index`` between ``ecl_energy_min`` and ``ecl_energy_max`` [GeV],
         times uniform within +-``ecl_time_window`` [ns], ``ecl_endcap_weight`` times more
         frequent per crystal in the endcaps than in the barrel.
+    klm_hits : float
+        Mean number of uncorrelated KLM hits per event (neutrons and photons from beam losses,
+        RPC noise), spread uniformly over the area of the detector layers, ``klm_endcap_weight``
+        times denser per unit area in the endcaps, times uniform within +-``klm_time_window``
+        [ns]. The default, 4 per event, is a reasoned order of magnitude, not a measurement: at
+        ~0.05 Hz/cm^2 over the ~1.4e7 cm^2 of detector layers (15 barrel + 2 x 14 endcap) and a
+        ~5 us readout window one gets ~3-4 hits; the endcaps, closer to the beam line, see the
+        higher neutron flux (the reason Belle II replaced their RPCs by scintillators, TDR
+        arXiv:1011.0352), hence the weight 4. Muon ID only counts hits in a cone around the
+        track, so a few random hits change the outermost-layer of ~1% of tracks.
     """
 
     scale: float = 1.0
@@ -60,6 +71,9 @@ class Background:
     ecl_energy_max: float = 0.05
     ecl_time_window: float = 1000.0
     ecl_endcap_weight: float = 3.0
+    klm_hits: float = 4.0
+    klm_endcap_weight: float = 4.0
+    klm_time_window: float = 1000.0
 
     def core_options(self) -> dict[str, float]:
         d = asdict(self)
@@ -74,6 +88,9 @@ class Background:
             "ecl_background_energy_max": d["ecl_energy_max"],
             "ecl_time_window": d["ecl_time_window"],
             "ecl_endcap_weight": d["ecl_endcap_weight"],
+            "klm_background_hits": d["klm_hits"],
+            "klm_endcap_weight": d["klm_endcap_weight"],
+            "klm_time_window": d["klm_time_window"],
         }
 
     @classmethod
@@ -151,6 +168,19 @@ class SimulatedEvents:
         }
         return cols, self.columns[prefix + "offsets"]
 
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the events and their generated sample to Parquet (:mod:`.storage`)."""
+        from darkrecon.simulation.storage import write_simulated
+
+        return write_simulated(self, path)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path) -> SimulatedEvents:
+        """Read a file written by :meth:`to_parquet` (schema version checked)."""
+        from darkrecon.simulation.storage import read_simulated
+
+        return read_simulated(path)
+
 
 def _particles_of(events: Any) -> ak.Array:
     particles = getattr(events, "particles", events)
@@ -227,7 +257,14 @@ def simulate(
     n_threads
         Threads (0 = all cores); the output does not depend on it.
     **options
-        Detector and physics settings of the core, e.g. ``cdc_resolution`` (cm, 0.013),
+        Detector and physics settings of the core, e.g. ``cdc_resolution_model``
+        (``"drift"``, default: the Belle II single-hit resolution as a function of the drift
+        distance, :func:`cdc_hit_sigma`; or ``"constant"``: ``cdc_resolution`` for every hit),
+        ``cdc_resolution`` (cm, nominal 0.013; the drift model is capped at 2.5 times it),
+        ``cdc_sigma_at_measured_drift`` (False: the hit's ``sigma`` is the resolution at its
+        true drift distance, the width of its residual; True: at the measured one, as a
+        reconstruction would assign it, which makes the residual/sigma of hits near the cell
+        corners ~25% wider),
         ``cdc_efficiency`` (0.98), ``max_arc_length`` (cm, 600) and ``max_turns`` (2) for
         curlers, ``ecl_noise`` (GeV, 4e-4),
         ``ecl_threshold`` (GeV, 5e-4), ``ecl_stochastic`` (0.016), ``ecl_constant`` (0.012),
@@ -248,7 +285,7 @@ def simulate(
     particles = _particles_of(events)
     cols, offsets = _flat_columns(particles)
     bkg = Background.resolve(background)
-    core_opts: dict[str, Any] = dict(options)
+    core_opts: dict[str, Any] = _core_options(options)
     core_opts.update(bkg.core_options())
     core_opts["invisible_pdg"] = [int(x) for x in invisible]
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -286,6 +323,36 @@ def simulate(
                                       "particle")},
     )
     return SimulatedEvents(cdc, ecl, klm, events, int(seed), bkg, dict(options), out)
+
+
+_RESOLUTION_MODELS = {"constant": 0, "drift": 1}
+
+
+def _core_options(options: dict[str, Any]) -> dict[str, Any]:
+    out = dict(options)
+    model = out.get("cdc_resolution_model")
+    if model is not None:
+        if model not in _RESOLUTION_MODELS:
+            raise ValueError(
+                f"cdc_resolution_model must be one of {sorted(_RESOLUTION_MODELS)}, got {model!r}"
+            )
+        out["cdc_resolution_model"] = _RESOLUTION_MODELS[model]
+    return out
+
+
+def cdc_hit_sigma(layer, drift, **options: Any) -> np.ndarray:
+    """Single-hit resolution [cm] the simulation gives a CDC hit in ``layer`` at drift distance
+    ``drift`` [cm] (arrays), with the same ``cdc_resolution_model`` / ``cdc_resolution``
+    options as :func:`simulate`.
+
+    The drift model is basf2's sigma^2(x) = P0/(x^2+P1) + P2 x + P3 + P4 exp(P5 (x - P6)^2)
+    with the parameters of its table ``cdc/data/sigma_v1.dat`` (P6 = half cell width - 0.75
+    cm): ~200 um at the wire (primary-ionisation statistics), ~100 um in the middle of the
+    cell, rising towards the cell edge (field distortion), capped at 2.5 x 130 um.
+    """
+    layer = np.asarray(layer, dtype=np.int32).ravel()
+    drift = np.asarray(drift, dtype=np.float64).ravel()
+    return _core.cdc_hit_sigma(CDCGeometry.belle2()._core, layer, drift, _core_options(options))
 
 
 _KLM: list[Any] = []

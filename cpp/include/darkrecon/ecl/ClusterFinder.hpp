@@ -3,9 +3,10 @@
 //     with every digit above the digit threshold attached (eclCRFinder);
 //  2. local maxima: digits above a threshold and above all their N8 neighbours
 //     (eclLocalMaximumFinder);
-//  3. splitting of regions with several local maxima by iterated sharing weights from an
-//     exponential shower-shape model, w_k(i) ~ E_k exp(-a d_ik / R_M), re-centring each shower at
-//     its log-weighted centroid until no centroid moves (eclSplitterN1);
+//  3. splitting of regions with several local maxima by iterated sharing weights
+//     w_k(i) ~ E_k F_k(i), F_k(i) the fraction of shower k's lateral profile (core and tail
+//     exponentials in units of R_M) falling on crystal i's face, re-centring each shower at the
+//     log-weighted centroid of its shared digits until no centre moves (after eclSplitterN1);
 //  4. per shower: energy (all crystals, or the 21 / 9 around the highest-energy crystal) with a
 //     leakage correction, log-weighted centroid (theta, phi and the front-face point), seed time,
 //     E1/E9, E9/E21, the lateral moment (Drescher et al., NIM A237 (1985) 464), the number of
@@ -72,6 +73,7 @@ class ClusterFinder {
   struct Cell {
     Eigen::Vector3d pos;        ///< front-face centre [cm]
     double t_flight = 0.0;      ///< light travel time from the IP to the front face [ns]
+    double theta_lo = 0.0, theta_hi = 0.0, phi_lo = 0.0, phi_hi = 0.0;  ///< face [rad]
     std::array<std::int32_t, 8> n8{};
     std::array<std::int32_t, 20> n20{};
     std::int32_t n_n8 = 0, n_n20 = 0;

@@ -29,14 +29,26 @@ struct ClusterFinderOptions {
   // Local maxima (eclLocalMaximumFinder): above this and above every N8 neighbour.
   double local_max_threshold = 0.010;
 
-  // Splitting (eclSplitterN1): weight_k(i) ~ E_k exp(-exp_constant d_ik / moliere_radius).
-  double moliere_radius = 3.53;     ///< CsI(Tl) [cm] (PDG "Atomic and nuclear properties")
-  /// basf2 eclSplitterN1 uses 2.5; 3.0 shares the energy of two 1 GeV photons 10 cm apart in
-  /// the fast simulation best (96% of both energies within 10%, vs 91% with 2.5) while keeping a
-  /// 1 GeV + 0.2 GeV pair unbiased (median shares within 1.5%).
-  double exp_constant = 3.0;
+  // Splitting (after basf2 eclSplitterN1): a digit's share of shower k is
+  // w_k(i) = E_k F_k(i) / sum_j E_j F_j(i), F_k(i) the expected fraction of shower k's energy in
+  // crystal i: the lateral profile of the fast simulation integrated over the crystal's
+  // (theta, phi) face (3x3 Gauss-Legendre points). The profile is a core and a tail exponential
+  // in the distance r from the shower axis, density f/(2 pi a^2) e^(-r/a) + (1-f)/(2 pi b^2)
+  // e^(-r/b), after Grindhammer & Peters (hep-ex/0001020), in units of the Moliere radius, seen
+  // from the IP at the front distance plus the mean shower depth X0 (t_max + 2), t_max =
+  // ln(E/E_c) + 0.5 (PDG eq. 34.36 with b = 0.5). After each update of the weights every shower
+  // moves to the log-weighted centroid of its shared digits (as eclSplitterN1), until no shower
+  // moves by more than shift_tolerance.
+  /// CsI(Tl) Moliere radius [cm]: PDG "Atomic and nuclear properties" (cesium iodide), the value
+  /// the fast simulation deposits with (the PDG scintillator table rounds it to 3.57 cm).
+  double moliere_radius = 3.531;
+  double profile_core_fraction = 0.87;  ///< f (fast simulation: 88% within 1 R_M, 99% within 3.5)
+  double profile_core_scale = 0.20;     ///< a [R_M]
+  double profile_tail_scale = 0.80;     ///< b [R_M]
+  double radiation_length = 1.86;       ///< CsI X0 [cm] (PDG)
+  double critical_energy = 0.01117;     ///< CsI E_c [GeV] (PDG, e-)
   int max_iterations = 100;
-  double shift_tolerance = 0.05;    ///< stop when no centroid moves more than this [cm]
+  double shift_tolerance = 0.05;    ///< stop when no shower centre moves more than this [cm]
   double min_weight = 1e-3;         ///< smaller shares are dropped and the rest renormalised
 
   // Overlapping showers without two local maxima (two photons hitting neighbouring crystals):

@@ -27,9 +27,17 @@ struct KLMGeometryOptions {
   double endcap_r_max = 330.0;
   int barrel_sectors = 8;
   int endcap_sectors = 4;
-  /// Passive material between the ECL and the first KLM layer (solenoid coil and cryostat,
-  /// ECL support), as aluminium-equivalent thickness [cm] (approximate).
-  double coil_al_equivalent = 5.0;
+  /// Solenoid between the ECL and the first barrel KLM layer, from the basf2 geometry
+  /// (structure/data/COIL.xml): iron cryostat vessel r = 170.0-200.0 cm with the vacuum
+  /// 170.6-198.0 cm (0.6 + 2.0 cm of iron), aluminium radiation shield 0.2 + 0.2 cm, aluminium
+  /// coil 178.31-184.19 cm (5.88 cm). The endcap side of the cryostat is taken the same.
+  double cryostat_iron = 2.6;      ///< [cm]
+  double coil_aluminium = 6.28;    ///< [cm]
+  /// Material of each detector layer: the Belle RPC superlayer holds two RPCs, each with two
+  /// 2.4 mm float-glass electrodes (Belle KLM, NIM A 449 (2000) 112); the copper pick-up
+  /// strips, foam and mylar are neglected. Used for all layers (the scintillator layers of
+  /// Belle II, 2 x 1 cm polystyrene, have a similar 2 g/cm^2).
+  double detector_glass = 0.96;    ///< [cm] of glass per detector layer
 };
 
 class KLMGeometry {

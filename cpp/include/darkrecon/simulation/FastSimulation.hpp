@@ -19,6 +19,7 @@
 #include "darkrecon/geometry/CDCGeometry.hpp"
 #include "darkrecon/geometry/ECLGeometry.hpp"
 #include "darkrecon/geometry/KLMGeometry.hpp"
+#include "darkrecon/simulation/CDCResolution.hpp"
 
 namespace darkrecon::simulation {
 
@@ -34,12 +35,24 @@ struct BackgroundOptions {
   double ecl_energy_max = 0.05;       ///< [GeV]
   double ecl_time_window = 1000.0;    ///< background digit times uniform in +-window [ns]
   double ecl_endcap_weight = 3.0;     ///< relative rate per crystal in the endcaps vs barrel
+  // KLM: uncorrelated hits (neutrons, photons from beam losses) spread uniformly over the
+  // detector layers. Default: 4 per event, about 1 in the barrel and 3 in the endcaps (see
+  // python/darkrecon/simulation/fastsim.py, Background, for the reasoning).
+  double klm_hits = 4.0;              ///< mean number of background KLM hits per event
+  double klm_endcap_weight = 4.0;     ///< relative rate per unit area in the endcaps vs barrel
+  double klm_time_window = 1000.0;    ///< background hit times uniform in +-window [ns]
 };
 
 struct FastSimulationOptions {
   double bfield = 1.5;                ///< [T] along +z
-  // CDC: basf2 cdcDigitizer default single-hit resolution 130 um (belle2_numbers.md)
+  // CDC: the single-hit resolution depends on the drift distance (CDCResolution.hpp) unless
+  // cdc_resolution_model = 0, then it is the constant cdc_resolution; the nominal 130 um is
+  // the basf2 cdcDigitizer default (belle2_numbers.md) and sets the cap of the model (2.5x).
   double cdc_resolution = 0.013;      ///< [cm]
+  int cdc_resolution_model = 1;       ///< 0 constant, 1 drift-distance dependent (Belle II)
+  /// The sigma stored with a hit: the resolution at the true drift distance (false, the width
+  /// of its residual) or at the measured one (true, what a reconstruction would assign).
+  bool cdc_sigma_at_measured_drift = false;
   double cdc_efficiency = 0.98;
   double cdc_drift_velocity = 4.0e-3; ///< [cm/ns], about 40 um/ns in He-C2H6
   double max_arc_length = 600.0;      ///< curlers are followed up to this path length [cm]
@@ -90,6 +103,11 @@ struct SimulationOutput {
   std::vector<double> klm_phi, klm_z, klm_r, klm_time;
   std::vector<std::int64_t> klm_offsets;
 };
+
+/// The CDC single-hit resolution [cm] the simulation uses for a hit at drift distance `drift`
+/// in `layer` (both models), i.e. the sigma it stores with the hit for the measured drift.
+double cdc_hit_sigma(const geometry::CDCGeometry& cdc, const FastSimulationOptions& options, int layer,
+                     double drift);
 
 /// Detector envelope: vertices outside are refused (cm).
 struct DetectorEnvelope {

@@ -48,8 +48,9 @@ constexpr double kSpeedOfLight = 29.9792458;  // cm/ns
 constexpr double kCurvature = 0.299792458e-2; // GeV / (T cm)
 
 /// Mean collision energy loss -dE/dx [GeV/cm] from the Bethe-Bloch formula (PDG Review,
-/// "Passage of particles through matter", eq. 34.5), with the high-energy limit of the
-/// density effect, delta/2 -> ln(hbar omega_p / I) + ln(beta gamma) - 1/2, clipped at 0.
+/// "Passage of particles through matter", eq. 34.5) with the Sternheimer density-effect
+/// correction of the material (geometry::density_effect). Radiative losses (bremsstrahlung,
+/// pair production) are negligible for muons and pions below ~100 GeV in these materials.
 inline double bethe_bloch(const geometry::Material& m, double beta_gamma, double mass, double charge) {
   constexpr double K = 0.307075e-3;  // GeV cm^2 / mol
   const double bg2 = beta_gamma * beta_gamma;
@@ -58,9 +59,7 @@ inline double bethe_bloch(const geometry::Material& m, double beta_gamma, double
   const double ratio = kElectronMass / mass;
   const double wmax = 2.0 * kElectronMass * bg2 / (1.0 + 2.0 * gamma * ratio + ratio * ratio);
   const double I = m.I_eV * 1e-9;
-  const double hbar_omega_p = 28.816e-9 * std::sqrt(m.density * m.Z_over_A);
-  double half_delta = std::log(hbar_omega_p / I) + std::log(beta_gamma) - 0.5;
-  if (half_delta < 0.0) half_delta = 0.0;
+  const double half_delta = 0.5 * geometry::density_effect(m, beta_gamma);
   const double bracket = 0.5 * std::log(2.0 * kElectronMass * bg2 * wmax / (I * I)) - beta2 - half_delta;
   const double dedx = K * charge * charge * m.Z_over_A * m.density / beta2 * bracket;
   return dedx > 0.0 ? dedx : 0.0;
