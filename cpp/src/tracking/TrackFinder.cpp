@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 #include "darkrecon/core/Parallel.hpp"
@@ -22,6 +23,7 @@ constexpr double kSpeedOfLight = 29.9792458;  // cm/ns
 struct Hit {
   std::size_t row = 0;
   int layer = 0;
+  int axial_index = -1;     // position in the axial list (the Legendre search), -1 for stereo
   bool axial = false;
   double x = 0.0, y = 0.0;  // axial: wire position
   Eigen::Vector3d a, d;     // backward end, unit direction
@@ -35,19 +37,38 @@ struct Circle {
   double cx = 0.0, cy = 0.0, r = 1.0;
   int q = 1;
 
-  /// Transverse arc length from the perigee (the point nearest the origin) to the projection
-  /// of (x, y), along the motion, in [0, 2 pi R).
+  double residual(double x, double y, double drift) const {
+    const double dx = x - cx, dy = y - cy;
+    return std::abs(std::sqrt(dx * dx + dy * dy) - r) - drift;
+  }
+};
+
+/// A circle with its perigee direction, for the arc-length and half-turn questions of many hits.
+struct CircleFrame {
+  double cx, cy, r;
+  int q;
+  double ux, uy;  // unit vector centre -> perigee (the point nearest the origin)
+
+  explicit CircleFrame(const Circle& c) : cx(c.cx), cy(c.cy), r(c.r), q(c.q) {
+    const double cn = std::sqrt(cx * cx + cy * cy);
+    ux = cn > 0.0 ? -cx / cn : 1.0;
+    uy = cn > 0.0 ? -cy / cn : 0.0;
+  }
+  /// Transverse arc length from the perigee to the projection of (x, y), along the motion, in
+  /// [0, 2 pi R).
   double arc_length(double x, double y) const {
-    const double cn = std::hypot(cx, cy);
-    const double ux = cn > 0.0 ? -cx / cn : 1.0, uy = cn > 0.0 ? -cy / cn : 0.0;  // centre -> perigee
     const double bx = x - cx, by = y - cy;
     const double alpha = std::atan2(ux * by - uy * bx, ux * bx + uy * by);  // counter-clockwise angle
     double s = -q * alpha * r;
     if (s < 0.0) s += 2.0 * kPi * r;
     return s;
   }
-  double residual(double x, double y, double drift) const {
-    return std::abs(std::hypot(x - cx, y - cy) - r) - drift;
+  /// arc_length(x, y) <= pi R (the outgoing half-turn), from the side of the centre-perigee
+  /// line alone: a positive track turns clockwise, so its outgoing half-turn is at
+  /// counter-clockwise angles alpha in [-pi, 0] from the perigee.
+  bool outgoing(double x, double y) const {
+    const double cross = ux * (y - cy) - uy * (x - cx);
+    return q > 0 ? cross <= 0.0 : cross >= 0.0;
   }
 };
 
@@ -70,7 +91,7 @@ bool refit_circle(const std::vector<Hit>& hits, const std::vector<int>& ids, Cir
       const Hit& h = hits[static_cast<std::size_t>(i)];
       double px = h.x, py = h.y;
       const double dx = px - c.cx, dy = py - c.cy;
-      const double dist = std::hypot(dx, dy);
+      const double dist = std::sqrt(dx * dx + dy * dy);
       if (dist > 0.0) {
         const double sgn = dist < c.r ? 1.0 : -1.0;  // towards the circle
         px += sgn * h.drift * dx / dist;
@@ -103,9 +124,11 @@ struct Candidate {
   Helix seed;
 };
 
-struct EventOutput {
-  std::vector<std::int32_t> hit_track;
-  std::vector<std::int8_t> hit_arm;
+/// The tracks of a contiguous range of events (one parallel chunk), appended event by event;
+/// the per-hit assignment goes straight into the result's columns.
+struct ChunkOutput {
+  std::size_t first_event = 0;
+  std::vector<std::int64_t> n_tracks;  // per event of the chunk
   std::vector<double> params, seed, cov, chi2;
   std::vector<std::int64_t> ndf;
   std::vector<std::int32_t> n_hits, n_axial, n_stereo;
@@ -123,16 +146,19 @@ class EventFinder {
     fit_opt_.bfield = opt.bfield;
   }
 
-  void run(const CDCHitColumns& in, std::size_t begin, std::size_t end, EventOutput& out) {
+  /// Find the tracks of the event of rows [begin, end): appends them to `out`, writes the rows'
+  /// assignment to hit_track[begin, end) and hit_arm[begin, end).
+  void run(const CDCHitColumns& in, std::size_t begin, std::size_t end, ChunkOutput& out,
+           std::int32_t* hit_track, std::int8_t* hit_arm) {
     load(in, begin, end);
     const std::size_t n = hits_.size();
     owner_.assign(n, -1);
     arm_.assign(n, 0);
     candidates_.clear();
     // Legendre pool: the axial hits (with a neighbour, if asked).
-    std::vector<char> active(axial_.size(), 1);
-    if (opt_.min_neighbours > 0) mark_isolated(in, begin, end, active);
-    tree_.reset(conformal_, active);
+    active_.assign(axial_.size(), 1);
+    if (opt_.min_neighbours > 0) mark_isolated(in, begin, end, active_);
+    tree_.reset(conformal_, active_);
     for (int iter = 0; iter < 4 * opt_.max_tracks && static_cast<int>(candidates_.size()) < opt_.max_tracks;
          ++iter) {
       const detail::LegendreMaximum mx = tree_.next(opt_.min_axial_hits);
@@ -140,19 +166,19 @@ class EventFinder {
       Candidate cand;
       const bool ok = build_candidate(mx, cand);
       if (!ok) {
-        for (int k : mx.hits) active[static_cast<std::size_t>(k)] = 0;  // blocked, not assigned
+        for (int k : mx.hits) tree_.deactivate(k);  // blocked, not assigned
         continue;
       }
       const int id = static_cast<int>(candidates_.size());
       for (int i : cand.axial) take(i, id, 1);
       for (int i : cand.stereo) take(i, id, 1);
       for (int i : cand.other_arm) take(i, id, 2);
-      for (std::size_t k = 0; k < axial_.size(); ++k) {
-        if (owner_[static_cast<std::size_t>(axial_[k])] >= 0) active[k] = 0;
+      for (const auto* list : {&cand.axial, &cand.other_arm}) {
+        for (int i : *list) tree_.deactivate(hits_[static_cast<std::size_t>(i)].axial_index);
       }
       candidates_.push_back(std::move(cand));
     }
-    fit_and_write(in, begin, out);
+    fit_and_write(out, hit_track + begin, hit_arm + begin);
   }
 
  private:
@@ -182,6 +208,7 @@ class EventFinder {
       h.y = h.a.y();
       const int idx = static_cast<int>(hits_.size());
       if (h.axial) {
+        h.axial_index = static_cast<int>(axial_.size());
         axial_.push_back(idx);
         const double r2 = h.x * h.x + h.y * h.y;
         const double den = std::max(r2 - h.drift * h.drift, 1e-6);
@@ -189,9 +216,6 @@ class EventFinder {
         c.u = h.x / den;
         c.v = h.y / den;
         c.r = h.drift / den;
-        c.amp = std::hypot(c.u, c.v);
-        c.phi = std::atan2(c.v, c.u);
-        if (c.phi < 0.0) c.phi += 2.0 * kPi;
         c.tol = opt_.legendre_tolerance / den;
         conformal_.push_back(c);
       } else {
@@ -242,18 +266,12 @@ class EventFinder {
   void collect_axial(const Circle& c, int arm, std::vector<int>& out, double distance = -1.0) const {
     out.clear();
     if (distance < 0.0) distance = opt_.assign_distance;
-    const double half = kPi * c.r;
+    const CircleFrame f(c);
     for (int i : axial_) {
       if (!free_hit(i)) continue;
       const Hit& h = hits_[static_cast<std::size_t>(i)];
       if (std::abs(c.residual(h.x, h.y, h.drift)) > distance) continue;
-      if (arm == 0) {
-        out.push_back(i);
-        continue;
-      }
-      const double s = c.arc_length(h.x, h.y);
-      const bool outgoing = s <= half;
-      if ((arm == 1) == outgoing) out.push_back(i);
+      if (arm == 0 || (arm == 1) == f.outgoing(h.x, h.y)) out.push_back(i);
     }
   }
 
@@ -267,7 +285,10 @@ class EventFinder {
     c.cy = std::sin(mx.theta) / (2.0 * rho);
     c.r = 1.0 / (2.0 * std::abs(rho));
     // Arms: cross(c, p) > 0 is the outgoing half-turn of a positive (clockwise) track.
-    std::vector<int> plus, minus;
+    std::vector<int>& plus = plus_;
+    std::vector<int>& minus = minus_;
+    plus.clear();
+    minus.clear();
     double t_plus = 0.0, t_minus = 0.0;
     for (int k : mx.hits) {
       const int i = axial_[static_cast<std::size_t>(k)];
@@ -280,7 +301,7 @@ class EventFinder {
         t_minus += h.t0;
       }
     }
-    const bool closes = std::hypot(c.cx, c.cy) + c.r < r_close_;
+    const bool closes = std::sqrt(c.cx * c.cx + c.cy * c.cy) + c.r < r_close_;
     int q = plus.size() >= minus.size() ? 1 : -1;
     const auto min_arm = static_cast<std::size_t>(std::max(3, opt_.min_axial_hits / 2));
     if (closes && plus.size() >= min_arm && minus.size() >= min_arm) {
@@ -289,7 +310,8 @@ class EventFinder {
       if (std::isfinite(mp) && std::isfinite(mm)) q = mp <= mm ? 1 : -1;
     }
     c.q = q;
-    std::vector<int> ids = q > 0 ? plus : minus;
+    std::vector<int>& ids = ids_;
+    ids = q > 0 ? plus : minus;
     if (static_cast<int>(ids.size()) < 3) return false;
     if (!refit_circle(hits_, ids, c, 3)) return false;
     for (int pass = 0; pass < 2; ++pass) {
@@ -304,7 +326,7 @@ class EventFinder {
     cand.circle = c;
     if (!find_stereo(cand)) return false;
     if (!in_time(cand)) return false;
-    if (std::hypot(c.cx, c.cy) + c.r < r_close_) {
+    if (std::sqrt(c.cx * c.cx + c.cy * c.cy) + c.r < r_close_) {
       // a curler: its other arm and later turns (displaced by scattering and energy loss) join
       // the track unfitted, so that they neither seed new candidates nor cost more searches
       for (int i : cand.axial) owner_[static_cast<std::size_t>(i)] = -2;  // not free meanwhile
@@ -320,12 +342,13 @@ class EventFinder {
   /// track) is late.
   bool in_time(const Candidate& cand) const {
     const double path = std::sqrt(1.0 + cand.tan_lambda * cand.tan_lambda) / kSpeedOfLight;
+    const CircleFrame f(cand.circle);
     double sum = 0.0;
     int n = 0;
     for (int i : cand.axial) {
       const Hit& h = hits_[static_cast<std::size_t>(i)];
       if (!std::isfinite(h.t0)) continue;
-      sum += h.t0 - cand.circle.arc_length(h.x, h.y) * path;
+      sum += h.t0 - f.arc_length(h.x, h.y) * path;
       ++n;
     }
     return n == 0 || sum / static_cast<double>(n) <= opt_.max_time_offset;
@@ -335,7 +358,7 @@ class EventFinder {
   struct ZCandidate {
     double s, z;
   };
-  int z_candidates(const Hit& h, const Circle& c, ZCandidate* out) const {
+  int z_candidates(const Hit& h, const CircleFrame& c, ZCandidate* out) const {
     const double dz = h.d.z();
     if (std::abs(dz) < 1e-9) return 0;
     const double kx = h.d.x() / dz, ky = h.d.y() / dz;
@@ -365,7 +388,7 @@ class EventFinder {
   }
 
   bool find_stereo(Candidate& cand) {
-    const Circle& c = cand.circle;
+    const CircleFrame c(cand.circle);
     entries_.clear();
     for (int i : stereo_) {
       if (!free_hit(i)) continue;
@@ -385,6 +408,9 @@ class EventFinder {
     const std::size_t cells = static_cast<std::size_t>(nt) * static_cast<std::size_t>(nz);
     hough_count_.assign(cells, 0);
     hough_last_.assign(cells, -1);
+    std::size_t best = 0;  // the first cell with the most hits
+    int best_count = 0;
+    const double inv_z_bin = 1.0 / z_bin;
     for (std::size_t e = 0; e < entries_.size(); ++e) {
       const ZEntry& en = entries_[e];
       for (int k = 0; k < en.n; ++k) {
@@ -396,28 +422,32 @@ class EventFinder {
           it_lo = std::max(0, static_cast<int>(std::floor((t_lo - opt_.tan_lambda_min) / t_bin)));
           it_hi = std::min(nt - 1, static_cast<int>(std::floor((t_hi - opt_.tan_lambda_min) / t_bin)));
         }
+        // z0 in [z - t1 s - tol, z - t0 s + tol] over the tanL bin [t0, t1], in units of z bins
+        // from -z0_max
+        const double base_lo = (z - tol + opt_.z0_max) * inv_z_bin, base_hi = (z + tol + opt_.z0_max) * inv_z_bin;
+        const double slope = s * inv_z_bin;
         for (int it = it_lo; it <= it_hi; ++it) {
           const double t0 = opt_.tan_lambda_min + it * t_bin, t1 = t0 + t_bin;
-          const double lo = z - t1 * s - tol, hi = z - t0 * s + tol;
-          int b0 = static_cast<int>(std::floor((lo + opt_.z0_max) / z_bin));
-          int b1 = static_cast<int>(std::floor((hi + opt_.z0_max) / z_bin));
-          b0 = std::max(b0, 0);
-          b1 = std::min(b1, nz - 1);
+          // z0 bins floor(x_lo)..floor(x_hi) clipped to [0, nz): truncation is the floor there
+          const double x_lo = base_lo - t1 * slope, x_hi = base_hi - t0 * slope;
+          if (x_hi < 0.0 || x_lo >= nz) continue;
+          const int b0 = x_lo < 0.0 ? 0 : static_cast<int>(x_lo);
+          const int b1 = x_hi >= nz ? nz - 1 : static_cast<int>(x_hi);
           for (int b = b0; b <= b1; ++b) {
             const std::size_t cell = static_cast<std::size_t>(it) * static_cast<std::size_t>(nz) + static_cast<std::size_t>(b);
             if (hough_last_[cell] != static_cast<int>(e)) {
               hough_last_[cell] = static_cast<int>(e);
-              ++hough_count_[cell];
+              const int count = ++hough_count_[cell];
+              if (count > best_count || (count == best_count && cell < best)) {
+                best = cell;
+                best_count = count;
+              }
             }
           }
         }
       }
     }
-    std::size_t best = 0;
-    for (std::size_t cell = 1; cell < cells; ++cell) {
-      if (hough_count_[cell] > hough_count_[best]) best = cell;
-    }
-    if (hough_count_[best] < opt_.min_stereo_hits) return false;
+    if (best_count < opt_.min_stereo_hits) return false;
     double tl = opt_.tan_lambda_min + (static_cast<double>(best / static_cast<std::size_t>(nz)) + 0.5) * t_bin;
     double z0 = -opt_.z0_max + (static_cast<double>(best % static_cast<std::size_t>(nz)) + 0.5) * z_bin;
     // Straight-line fit z = z0 + tanL s, each hit's nearest candidate, re-associated per pass.
@@ -469,7 +499,7 @@ class EventFinder {
     cand.seed = Helix(d0, phi0, c.q / c.r, cand.z0, cand.tan_lambda);
   }
 
-  void fit_and_write(const CDCHitColumns& in, std::size_t begin, EventOutput& out) {
+  void fit_and_write(ChunkOutput& out, std::int32_t* track, std::int8_t* arm) {
     const std::size_t n = hits_.size();
     const std::size_t nc = candidates_.size();
     // Hits of every candidate, axial then stereo (the fitter sorts by arc length itself).
@@ -512,7 +542,8 @@ class EventFinder {
       fit_helices(cols, toffs, seeds_.data(), fit_opt_, fo, 1);
     }
     // Keep the candidates with a good fit; number them in order.
-    std::vector<int> new_id(nc, -1);
+    std::vector<int>& new_id = new_id_;
+    new_id.assign(nc, -1);
     int kept = 0;
     for (std::size_t t = 0; t < nc; ++t) {
       bool good = true;
@@ -541,9 +572,10 @@ class EventFinder {
       out.n_axial.push_back(static_cast<std::int32_t>(cand.axial.size()));
       out.n_stereo.push_back(static_cast<std::int32_t>(cand.stereo.size()));
     }
+    out.n_tracks.push_back(kept);
     // Per-hit assignment: fitted hits the fit rejected are unassigned.
-    std::vector<std::int32_t> track(n, -1);
-    std::vector<std::int8_t> arm(n, 0);
+    std::fill(track, track + n, -1);
+    std::fill(arm, arm + n, std::int8_t{0});
     for (std::size_t t = 0; t < nc; ++t) {
       if (new_id[t] < 0) continue;
       const Candidate& cand = candidates_[t];
@@ -562,12 +594,6 @@ class EventFinder {
         arm[static_cast<std::size_t>(i)] = 2;
       }
     }
-    (void)in;
-    (void)begin;
-    for (std::size_t i = 0; i < n; ++i) {
-      out.hit_track.push_back(track[i]);
-      out.hit_arm.push_back(arm[i]);
-    }
   }
 
   const geometry::CDCGeometry& cdc_;
@@ -578,6 +604,8 @@ class EventFinder {
   std::vector<Hit> hits_;
   std::vector<int> axial_, stereo_;
   std::vector<detail::ConformalHit> conformal_;
+  std::vector<char> active_;
+  std::vector<int> plus_, minus_, ids_;  // scratch of build_candidate
   std::vector<int> owner_;
   std::vector<char> occupied_;
   std::vector<std::int8_t> arm_;
@@ -595,6 +623,7 @@ class EventFinder {
   std::vector<std::int64_t> f_ndf_;
   std::vector<std::uint8_t> f_conv_;
   std::vector<std::int32_t> f_iter_;
+  std::vector<int> new_id_;
 };
 
 }  // namespace
@@ -603,18 +632,27 @@ TrackFinderResult find_tracks(const geometry::CDCGeometry& cdc, const CDCHitColu
                               const core::EventOffsets& events, const TrackFinderOptions& options,
                               int n_threads) {
   const std::size_t ne = events.n_events;
-  std::vector<EventOutput> per_event(ne);
-  core::parallel_for(ne, n_threads, [&](std::size_t b, std::size_t e) {
-    EventFinder finder(cdc, options);
-    for (std::size_t ev = b; ev < e; ++ev) finder.run(hits, events.begin(ev), events.end(ev), per_event[ev]);
-  });
   TrackFinderResult r;
+  r.hit_track.resize(hits.n_rows);
+  r.hit_arm.resize(hits.n_rows);
+  std::vector<ChunkOutput> chunks;
+  std::mutex chunks_mutex;
+  core::parallel_for(ne, n_threads, [&](std::size_t b, std::size_t e) {
+    ChunkOutput out;
+    out.first_event = b;
+    EventFinder finder(cdc, options);
+    for (std::size_t ev = b; ev < e; ++ev) {
+      finder.run(hits, events.begin(ev), events.end(ev), out, r.hit_track.data(), r.hit_arm.data());
+    }
+    const std::lock_guard<std::mutex> lock(chunks_mutex);
+    chunks.push_back(std::move(out));
+  });
+  std::sort(chunks.begin(), chunks.end(),
+            [](const ChunkOutput& a, const ChunkOutput& b) { return a.first_event < b.first_event; });
   r.track_offsets.assign(1, 0);
-  r.hit_track.reserve(hits.n_rows);
-  r.hit_arm.reserve(hits.n_rows);
-  for (EventOutput& o : per_event) {
-    r.hit_track.insert(r.hit_track.end(), o.hit_track.begin(), o.hit_track.end());
-    r.hit_arm.insert(r.hit_arm.end(), o.hit_arm.begin(), o.hit_arm.end());
+  r.track_offsets.reserve(ne + 1);
+  for (ChunkOutput& o : chunks) {
+    for (std::int64_t n : o.n_tracks) r.track_offsets.push_back(r.track_offsets.back() + n);
     r.params.insert(r.params.end(), o.params.begin(), o.params.end());
     r.seed.insert(r.seed.end(), o.seed.begin(), o.seed.end());
     r.cov.insert(r.cov.end(), o.cov.begin(), o.cov.end());
@@ -624,8 +662,7 @@ TrackFinderResult find_tracks(const geometry::CDCGeometry& cdc, const CDCHitColu
     r.n_axial.insert(r.n_axial.end(), o.n_axial.begin(), o.n_axial.end());
     r.n_stereo.insert(r.n_stereo.end(), o.n_stereo.begin(), o.n_stereo.end());
     r.converged.insert(r.converged.end(), o.converged.begin(), o.converged.end());
-    r.track_offsets.push_back(static_cast<std::int64_t>(r.chi2.size()));
-    o = EventOutput();
+    o = ChunkOutput();
   }
   return r;
 }

@@ -2,9 +2,18 @@
 // (T. Alexopoulos et al., NIM A 592 (2008) 456; O. Frost, Belle II CDC Legendre finder).
 //
 // A hit is a circle of centre (u, v) and radius r in the conformal plane. Its tangent lines
-// u' cos(theta) + v' sin(theta) = rho are the two sinusoids rho = A cos(theta - phi) +- r with
-// A = |(u, v)|, phi = atan2(v, u). A box [theta_lo, theta_hi] x [rho_lo, rho_hi] holds the hit
-// when either sinusoid, widened by the hit's tolerance, passes through it.
+// u' cos(theta) + v' sin(theta) = rho are the two sinusoids rho = f(theta) +- r with
+// f(theta) = u cos(theta) + v sin(theta) = A cos(theta - phi), A = |(u, v)|. A box
+// [theta_lo, theta_hi] x [rho_lo, rho_hi] holds the hit when either sinusoid, widened by the
+// hit's tolerance, passes through it. Over a theta interval shorter than pi, f is monotonic
+// unless its maximum (+A) or minimum (-A) lies inside; which one is told by the signs of the
+// derivative f'(theta) = v cos(theta) - u sin(theta) at the two ends (+ then -: the maximum,
+// - then +: the minimum), so no angle of the hit is needed.
+//
+// Cost model. Every box keeps the list of hits that crossed it when it was made (one flat buffer
+// for the whole tree). A queued box's count is recounted when it is popped only if hits were
+// deactivated since it was queued; the membership test of a box's hits in its four children is
+// branch-free.
 #pragma once
 
 #include <cmath>
@@ -17,7 +26,6 @@ namespace darkrecon::tracking::detail {
 struct ConformalHit {
   double u = 0.0, v = 0.0;  // conformal centre
   double r = 0.0;           // conformal drift radius
-  double amp = 0.0, phi = 0.0;  // u cos + v sin = amp cos(theta - phi); phi in [0, 2 pi)
   double tol = 0.0;         // conformal tolerance
 };
 
@@ -32,28 +40,15 @@ class LegendreQuadTree {
   LegendreQuadTree(double rho_max, int max_level, int max_expansions = 200000)
       : rho_max_(rho_max), max_level_(max_level), max_expansions_(max_expansions) {}
 
-  /// Start a search over `hits`; `active` (one flag per hit) is read at every step, so the
-  /// caller may deactivate hits between calls to next().
+  /// Start a search over `hits`, of which those with a non-zero `active` flag take part. Hits
+  /// leave the search through deactivate().
   void reset(const std::vector<ConformalHit>& hits, const std::vector<char>& active) {
-    hits_ = &hits;
-    active_ = &active;
     const std::size_t n = hits.size();
-    u_.resize(n);
-    v_.resize(n);
-    r_.resize(n);
-    tol_.resize(n);
-    amp_.resize(n);
-    phi_.resize(n);
-    anti_.resize(n);
+    hit_.resize(n);
+    active_.assign(active.begin(), active.end());
     for (std::size_t i = 0; i < n; ++i) {
-      u_[i] = hits[i].u;
-      v_[i] = hits[i].v;
-      r_[i] = hits[i].r;
-      tol_[i] = hits[i].tol;
-      amp_[i] = hits[i].amp;
-      phi_[i] = hits[i].phi;
-      const double a = hits[i].phi + kPi;
-      anti_[i] = a >= 2.0 * kPi ? a - 2.0 * kPi : a;
+      const ConformalHit& h = hits[i];
+      hit_[i] = {h.u, h.v, h.r, h.tol, std::sqrt(h.u * h.u + h.v * h.v)};
     }
     buffer_.clear();
     buffer_.reserve(16 * n + 64);
@@ -61,30 +56,44 @@ class LegendreQuadTree {
     queue_ = {};
     sequence_ = 0;
     expansions_ = 0;
-    for (std::size_t i = 0; i < hits.size(); ++i) {
-      if (active[i]) buffer_.push_back(static_cast<int>(i));
+    epoch_ = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (active_[i]) buffer_.push_back(static_cast<int>(i));
     }
-    nodes_.push_back({0.0, kPi, -rho_max_, rho_max_, 0, 0, buffer_.size()});
-    queue_.push({static_cast<int>(buffer_.size()), 0, 0, sequence_++});
+    nodes_.push_back({0.0, kPi, 1.0, 0.0, -1.0, 0.0, -rho_max_, rho_max_, 0, 0, buffer_.size()});
+    queue_.push({static_cast<int>(buffer_.size()), 0, 0, sequence_++, epoch_});
+  }
+
+  bool is_active(int hit) const { return active_[static_cast<std::size_t>(hit)] != 0; }
+
+  /// Remove a hit from the search (no-op if it is already out).
+  void deactivate(int hit) {
+    const auto i = static_cast<std::size_t>(hit);
+    if (!active_[i]) return;
+    active_[i] = 0;
+    ++epoch_;
   }
 
   /// The leaf crossed by the most active hits (count >= min_count), or count 0 if none.
-  /// Successive calls continue the same best-first search: a box's count is an upper bound
-  /// that is recounted when the box is popped (hits deactivated since are dropped) and the box
-  /// re-queued if it fell, so finding every track of an event costs about one search.
+  /// Successive calls continue the same best-first search: a queued box's count is an upper
+  /// bound (its live count when queued); a popped box whose count fell since (hits were
+  /// deactivated) is re-queued with the new count, so finding every track of an event costs
+  /// about one search.
   LegendreMaximum next(int min_count) {
     LegendreMaximum best;
-    const std::vector<char>& active = *active_;
     while (!queue_.empty()) {
       const Key key = queue_.top();
       queue_.pop();
       if (key.count < min_count) break;
       const Node node = nodes_[key.node];
-      int live = 0;
-      for (std::size_t k = node.begin; k < node.end; ++k) live += active[static_cast<std::size_t>(buffer_[k])] ? 1 : 0;
-      if (live < key.count) {
-        if (live >= min_count) queue_.push({live, key.level, key.node, sequence_++});
-        continue;
+      int live = key.count;
+      if (key.epoch != epoch_) {
+        live = 0;
+        for (std::size_t k = node.begin; k < node.end; ++k) live += active_[static_cast<std::size_t>(buffer_[k])];
+        if (live < key.count) {
+          if (live >= min_count) queue_.push({live, key.level, key.node, sequence_++, epoch_});
+          continue;
+        }
       }
       if (node.level >= max_level_ || ++expansions_ > max_expansions_) {
         best.count = live;
@@ -92,64 +101,27 @@ class LegendreQuadTree {
         best.rho = 0.5 * (node.rho_lo + node.rho_hi);
         best.hits.clear();
         for (std::size_t k = node.begin; k < node.end; ++k) {
-          if (active[static_cast<std::size_t>(buffer_[k])]) best.hits.push_back(buffer_[k]);
+          if (active_[static_cast<std::size_t>(buffer_[k])]) best.hits.push_back(buffer_[k]);
         }
         // keep the leaf queued: hits the caller leaves active may still form a track (the
         // caller deactivates at least one hit of every returned leaf, so this terminates)
-        queue_.push({live, key.level, key.node, sequence_++});
+        queue_.push({live, key.level, key.node, sequence_++, epoch_});
         return best;
       }
-      const double th_mid = 0.5 * (node.th_lo + node.th_hi);
-      const double rho_mid = 0.5 * (node.rho_lo + node.rho_hi);
-      for (int half = 0; half < 2; ++half) {
-        const double t0 = half == 0 ? node.th_lo : th_mid;
-        const double t1 = half == 0 ? th_mid : node.th_hi;
-        const double c0 = std::cos(t0), s0 = std::sin(t0), c1 = std::cos(t1), s1 = std::sin(t1);
-        // per hit: range of A cos(theta - phi) over [t0, t1], computed once for both rho halves
-        scratch_lo_.clear();
-        scratch_hi_.clear();
-        scratch_id_.clear();
-        for (std::size_t k = node.begin; k < node.end; ++k) {
-          const int id = buffer_[k];
-          const auto i = static_cast<std::size_t>(id);
-          if (!active[i]) continue;
-          const double f0 = u_[i] * c0 + v_[i] * s0, f1 = u_[i] * c1 + v_[i] * s1;
-          double lo = std::min(f0, f1), hi = std::max(f0, f1);
-          if (phi_[i] >= t0 && phi_[i] <= t1) hi = amp_[i];
-          if (anti_[i] >= t0 && anti_[i] <= t1) lo = -amp_[i];
-          scratch_lo_.push_back(lo - tol_[i]);
-          scratch_hi_.push_back(hi + tol_[i]);
-          scratch_id_.push_back(id);
-        }
-        for (int rhalf = 0; rhalf < 2; ++rhalf) {
-          const double r0 = rhalf == 0 ? node.rho_lo : rho_mid;
-          const double r1 = rhalf == 0 ? rho_mid : node.rho_hi;
-          const std::size_t child_begin = buffer_.size();
-          for (std::size_t j = 0; j < scratch_id_.size(); ++j) {
-            const int id = scratch_id_[j];
-            const double r = r_[static_cast<std::size_t>(id)];
-            // + sinusoid [lo + r, hi + r], - sinusoid [lo - r, hi - r]
-            const bool plus = scratch_lo_[j] + r <= r1 && scratch_hi_[j] + r >= r0;
-            const bool minus = scratch_lo_[j] - r <= r1 && scratch_hi_[j] - r >= r0;
-            if (plus || minus) buffer_.push_back(id);
-          }
-          const int count = static_cast<int>(buffer_.size() - child_begin);
-          if (count < min_count) {
-            buffer_.resize(child_begin);
-            continue;
-          }
-          nodes_.push_back({t0, t1, r0, r1, node.level + 1, child_begin, buffer_.size()});
-          queue_.push({count, node.level + 1, static_cast<std::uint32_t>(nodes_.size() - 1), sequence_++});
-        }
-      }
+      expand(node, min_count);
     }
     return best;
   }
 
  private:
   static constexpr double kPi = 3.14159265358979323846;
+  struct HitData {
+    double u, v, r, tol, amp;
+  };
   struct Node {
-    double th_lo, th_hi, rho_lo, rho_hi;
+    double th_lo, th_hi;
+    double c_lo, s_lo, c_hi, s_hi;  // cos, sin of th_lo and th_hi
+    double rho_lo, rho_hi;
     int level;
     std::size_t begin, end;
   };
@@ -158,6 +130,7 @@ class LegendreQuadTree {
     int level;
     std::uint32_t node;
     std::uint32_t sequence;
+    std::uint32_t epoch;  // deactivations before the box was queued with `count`
     // Most hits first; among equal counts the deepest box, then the first created.
     bool operator<(const Key& o) const {
       if (count != o.count) return count < o.count;
@@ -166,19 +139,70 @@ class LegendreQuadTree {
     }
   };
 
+  /// Split a box into 2 x 2 children; queue those crossed by at least min_count active hits.
+  void expand(const Node& node, int min_count) {
+    const double th_mid = 0.5 * (node.th_lo + node.th_hi);
+    const double rho_mid = 0.5 * (node.rho_lo + node.rho_hi);
+    const double cm = std::cos(th_mid), sm = std::sin(th_mid);
+    const double c[3] = {node.c_lo, cm, node.c_hi}, s[3] = {node.s_lo, sm, node.s_hi};
+    const double rb[3] = {node.rho_lo, rho_mid, node.rho_hi};
+    const std::size_t n = node.end - node.begin;
+    if (child_.size() < 4 * n) child_.resize(4 * n);
+    int* out[4] = {child_.data(), child_.data() + n, child_.data() + 2 * n, child_.data() + 3 * n};
+    std::size_t count[4] = {0, 0, 0, 0};
+    for (std::size_t k = node.begin; k < node.end; ++k) {
+      const int id = buffer_[k];
+      const auto i = static_cast<std::size_t>(id);
+      if (!active_[i]) continue;
+      const HitData& h = hit_[i];
+      double f[3], g[3];
+      for (int j = 0; j < 3; ++j) {
+        f[j] = h.u * c[j] + h.v * s[j];
+        g[j] = h.v * c[j] - h.u * s[j];  // df/dtheta
+      }
+      for (int half = 0; half < 2; ++half) {
+        const double g0 = g[half], g1 = g[half + 1];
+        double lo = std::min(f[half], f[half + 1]), hi = std::max(f[half], f[half + 1]);
+        hi = (g0 >= 0.0) & (g1 <= 0.0) ? h.amp : hi;
+        lo = (g0 <= 0.0) & (g1 >= 0.0) ? -h.amp : lo;
+        lo -= h.tol;
+        hi += h.tol;
+        for (int rhalf = 0; rhalf < 2; ++rhalf) {
+          const double r0 = rb[rhalf], r1 = rb[rhalf + 1];
+          // + sinusoid [lo + r, hi + r], - sinusoid [lo - r, hi - r]
+          const bool plus = (lo + h.r <= r1) & (hi + h.r >= r0);
+          const bool minus = (lo - h.r <= r1) & (hi - h.r >= r0);
+          const int q = 2 * half + rhalf;
+          out[q][count[q]] = id;
+          count[q] += static_cast<std::size_t>(plus | minus);
+        }
+      }
+    }
+    for (int q = 0; q < 4; ++q) {
+      if (count[q] < static_cast<std::size_t>(min_count)) continue;
+      const int half = q / 2, rhalf = q % 2;
+      const std::size_t begin = buffer_.size();
+      buffer_.insert(buffer_.end(), out[q], out[q] + count[q]);
+      nodes_.push_back({half == 0 ? node.th_lo : th_mid, half == 0 ? th_mid : node.th_hi, c[half], s[half],
+                        c[half + 1], s[half + 1], rb[rhalf], rb[rhalf + 1], node.level + 1, begin,
+                        buffer_.size()});
+      queue_.push({static_cast<int>(count[q]), node.level + 1, static_cast<std::uint32_t>(nodes_.size() - 1),
+                   sequence_++, epoch_});
+    }
+  }
+
   double rho_max_;
   int max_level_;
   int max_expansions_;
-  const std::vector<ConformalHit>* hits_ = nullptr;
-  const std::vector<char>* active_ = nullptr;
+  std::vector<HitData> hit_;
+  std::vector<char> active_;
   std::priority_queue<Key> queue_;
   std::uint32_t sequence_ = 0;
   int expansions_ = 0;
+  std::uint32_t epoch_ = 0;  // deactivations so far
   std::vector<int> buffer_;
-  std::vector<double> u_, v_, r_, tol_, amp_, phi_, anti_;
   std::vector<Node> nodes_;
-  std::vector<double> scratch_lo_, scratch_hi_;
-  std::vector<int> scratch_id_;
+  std::vector<int> child_;  // scratch of expand(): the four children's hits
 };
 
 }  // namespace darkrecon::tracking::detail
