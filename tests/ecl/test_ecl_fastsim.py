@@ -72,13 +72,20 @@ def test_barrel_position_resolution_at_1_gev():
     assert np.percentile(miss, 68) / (125 * np.sqrt(c.cov[rows, 1, 1])).mean() < 2.0
 
 
-def test_two_photons_10cm_apart():
-    rng = np.random.default_rng(8)
-    n = 600
+def _pair_10cm_apart(rng, n):
+    """Directions of two photons 10 cm apart on the barrel face (r = 125 cm), in a random
+    direction on the face: (theta1, phi1, theta2, phi2)."""
     th, ph = np.radians(rng.uniform(50, 110, n)), rng.uniform(-np.pi, np.pi, n)
     a = rng.uniform(0, 2 * np.pi, n)
     th2 = np.arctan2(125.0, 125.0 / np.tan(th) + 10.0 * np.cos(a))
     ph2 = ph + 10.0 * np.sin(a) / 125.0
+    return th, ph, th2, ph2
+
+
+def test_two_photons_10cm_apart():
+    rng = np.random.default_rng(8)
+    n = 600
+    th, ph, th2, ph2 = _pair_10cm_apart(rng, n)
     sim = dr.simulate(_photons([(np.ones(n), th, ph), (np.ones(n), th2, ph2)]), seed=3,
                       background=True, conversions=False)
     c = _cluster(sim)
@@ -102,10 +109,7 @@ def test_unequal_photon_pair_is_shared_without_bias():
     """A 1 GeV and a 0.5 GeV photon 10 cm apart: each keeps its own energy (median within 1.5%)."""
     rng = np.random.default_rng(12)
     n = 500
-    th, ph = np.radians(rng.uniform(50, 110, n)), rng.uniform(-np.pi, np.pi, n)
-    a = rng.uniform(0, 2 * np.pi, n)
-    th2 = np.arctan2(125.0, 125.0 / np.tan(th) + 10.0 * np.cos(a))
-    ph2 = ph + 10.0 * np.sin(a) / 125.0
+    th, ph, th2, ph2 = _pair_10cm_apart(rng, n)
     sim = dr.simulate(_photons([(np.ones(n), th, ph), (np.full(n, 0.5), th2, ph2)]), seed=6,
                       background=False, conversions=False)
     c = _cluster(sim)

@@ -36,8 +36,8 @@ def matrix_element_squared(p: np.ndarray, q: np.ndarray, k: np.ndarray) -> np.nd
     """Spin-averaged |M|^2 of e-(p) e+(q) -> gamma(k1) gamma(k2) gamma(k3), massless.
 
     ``p``, ``q``: (n, 4); ``k``: (n, 3, 4). Dimensionless (GeV^0)."""
-    pk = np.einsum("nj,nij->ni", p * _METRIC, k)
-    qk = np.einsum("nj,nij->ni", q * _METRIC, k)
+    pk = ps.dot4(p[:, None, :], k)
+    qk = ps.dot4(q[:, None, :], k)
     s = 2.0 * ps.dot4(p, q)
     d = pk * qk
     num = np.sum(d * (pk * pk + qk * qk), axis=1)
@@ -50,13 +50,6 @@ def gamma_gamma_matrix_element_squared(p: np.ndarray, q: np.ndarray, k1: np.ndar
     t = -2.0 * ps.dot4(p, k1)
     u = -2.0 * ps.dot4(q, k1)
     return 2.0 * _E2**2 * (u / t + t / u)
-
-
-_METRIC = np.array([1.0, -1.0, -1.0, -1.0])
-
-
-def _two_body_massless(m: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return ps.two_body(m, 0.0, 0.0, unit)
 
 
 def _sample_cos(rng: np.random.Generator, c_max: float, n: int) -> np.ndarray:
@@ -97,7 +90,7 @@ class _Channels:
         m_recoil = np.sqrt(np.maximum(ps.mass2(recoil), 0.0))
         flat = rng.uniform(0, 1, n) < 0.5
         cd = np.where(flat, rng.uniform(-1, 1, n), _sample_cos(rng, self.c_decay, n))
-        a, b = _two_body_massless(m_recoil, ps.direction(cd, rng.uniform(0, 2 * np.pi, n)))
+        a, b = ps.two_body(m_recoil, 0.0, 0.0, ps.direction(cd, rng.uniform(0, 2 * np.pi, n)))
         a, b = ps.boost_from_rest(a, recoil), ps.boost_from_rest(b, recoil)
         photons = np.stack([k, a, b], axis=1)
         # the radiated photon sits in a random slot, so the three channels are used equally
@@ -121,24 +114,16 @@ class _Channels:
             j = (i + 1) % 3
             a = ps.boost(photons[:, j], -recoil[:, 1:] / recoil[:, :1])
             cd = a[:, 3] / a[:, 0]
-            # proposal density in (E, cos, phi) x (cos*, phi*): 1/(E ln) * g(cos)/(2 pi) * h(cos*)/(2 pi)
-            # phase space: dPhi_3 = E dE dOmega / (2 (2 pi)^3) x dOmega* / (32 pi^2)
+            # proposal density in (E, cos, phi) x (cos*, phi*): 1/(E ln) * g(cos)/(2 pi) * h(cos*)/(2 pi);
+            # the two decay photons are unordered, so h is averaged over cos* and -cos* (the
+            # other photon's decay angle), each assignment being proposed half the time
             in_e = (ek >= self.e_min) & (ek <= e_max)
-            p_prop = (
-                np.where(in_e, 1.0 / (ek * log_range), 0.0)
-                * _cos_density(ck, self.c_max)
-                / (2 * np.pi)
-                * _decay_cos_density(cd, self.c_decay)
-                / (2 * np.pi)
-            )
+            h = 0.5 * (_decay_cos_density(cd, self.c_decay) + _decay_cos_density(-cd, self.c_decay))
+            p_prop = (np.where(in_e, 1.0 / (ek * log_range), 0.0) * _cos_density(ck, self.c_max)
+                      * h / (2 * np.pi) ** 2)
+            # phase space: dPhi_3 = E dE dOmega / (2 (2 pi)^3) x dOmega* / (32 pi^2)
             jac = ek / (2.0 * (2 * np.pi) ** 3) / (32.0 * np.pi**2)
-            # the two decay photons are unordered: either can be "a"; sum both assignments
-            # (cd -> -cd for the other one), each chosen half the time
-            cd_other = -cd
-            p_prop_other = p_prop / _decay_cos_density(cd, self.c_decay) * _decay_cos_density(
-                cd_other, self.c_decay
-            )
-            dens += (0.5 * (p_prop + p_prop_other)) / jac / 3.0
+            dens += p_prop / jac / 3.0
         return dens
 
     def weights(self, photons: np.ndarray, sqrt_s: np.ndarray) -> np.ndarray:
@@ -159,7 +144,7 @@ class _Channels:
         return w
 
 
-def _check(e_min: float, theta_min: float, sqrt_s: float) -> None:
+def _check(e_min: float, sqrt_s: float) -> None:
     if not e_min < sqrt_s / 3.0:
         raise ValueError(
             f"gammagammagamma: e_min must be below sqrt(s)/3 = {sqrt_s / 3:.3f} GeV, got {e_min}"
@@ -177,12 +162,12 @@ def _cross_section(sqrt_s: float, e_min: float, theta_min: float, n_points: int 
 
 
 def _xs(beam, e_min, theta_min):
-    _check(e_min, theta_min, beam.sqrt_s)
+    _check(e_min, beam.sqrt_s)
     return _cross_section(float(beam.sqrt_s), float(e_min), float(theta_min))
 
 
 def _gen(n, beam, rng, frame, e_min, theta_min):
-    _check(e_min, theta_min, beam.sqrt_s)
+    _check(e_min, beam.sqrt_s)
     ch = _Channels(e_min, theta_min)
     sqrt_s = frame.sqrt_s
 
