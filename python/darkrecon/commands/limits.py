@@ -40,8 +40,9 @@ def _add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cl", type=float, default=0.90, help="confidence level (default 0.90)")
     p.add_argument("--method", default="cls", choices=["cls", "bayes", "fc", "asymptotic"],
                    help="limit method (default cls: exact-Poisson CLs)")
-    p.add_argument("--prior", default="gauss", choices=["gauss", "lognormal"],
-                   help="background prior for cls/bayes with an uncertainty")
+    p.add_argument("--prior", default=None, choices=["gauss", "lognormal", "gamma"],
+                   help="background prior for cls/bayes with an uncertainty (default: gauss; gamma, "
+                        "the simulation-statistics model, with --selected as in darkrecon run)")
     p.add_argument("--fc-raw", action="store_true",
                    help="Feldman-Cousins without the Table IV no-rise step (much faster scans)")
     p.add_argument("--no-expected", action="store_true", help="skip the expected bands")
@@ -89,7 +90,8 @@ def _couplings(args, mass, xsec, cols) -> np.ndarray | None:
 
 def _method_kwargs(args: argparse.Namespace) -> dict:
     if args.method in ("cls", "bayes"):
-        return {"prior": args.prior}
+        default = "gamma" if getattr(args, "selected", None) is not None else "gauss"
+        return {"prior": args.prior or default}
     if args.method == "fc":
         return {"no_rise": not args.fc_raw}
     return {}

@@ -4,7 +4,10 @@ For each signal mass point the counting window is the fitted signal peak +-2 sig
 core fit, :func:`darkrecon.select.peak.fit_peak`); the signal efficiency is the fraction of the
 generated signal (its weights sum to the process cross section) that lands in the window; the
 background is the selected background in the same window, weighted to the luminosity, with
-its simulation-statistics uncertainty. "Observed" counts are a pseudo-experiment drawn from the
+its simulation-statistics uncertainty; a process with no simulated event in the window counts
+1.14 x its representative event weight, as estimate and as uncertainty
+(:mod:`darkrecon.select.background`), and the limits treat the background with the Gamma
+prior of that simulation statistics (``prior="gamma"``). "Observed" counts are a pseudo-experiment drawn from the
 background expectation with the run's seed (a sensitivity study has no data).
 """
 
@@ -16,6 +19,7 @@ import numpy as np
 
 from darkrecon import select
 from darkrecon.pipeline.config import ChannelSpec
+from darkrecon.select.background import window_background
 from darkrecon.select.peak import fit_peak
 
 WINDOW_SIGMAS = 2.0
@@ -36,6 +40,8 @@ class ChannelResult:
     coupling_observed: np.ndarray
     coupling_expected: dict[str, np.ndarray]
     cutflows: dict[str, list[dict]] = field(default_factory=dict)
+    #: per background process: (expected, stat_unc, n_mc) in each window (empty if not kept)
+    bkg_processes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     spectra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     signal_spectra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -55,6 +61,8 @@ def scan_limits(spec: ChannelSpec, beam, mass, n_obs, bkg, bkg_unc, efficiency, 
     Returns ``(scan, coupling_observed, coupling_expected)``."""
     from darkrecon import stats
 
+    if limit_kwargs.get("method", "cls") in ("cls", "bayes"):
+        limit_kwargs.setdefault("prior", "gamma")  # the simulation-statistics background model
     res = stats.scan(mass, n_obs, bkg, np.maximum(np.asarray(efficiency), 1e-12), luminosity_fb,
                      bkg_unc, window_width=2 * WINDOW_SIGMAS * np.asarray(resolution), **limit_kwargs)
     g_obs = coupling_limits(spec, mass, res.limit_xsec, beam)
@@ -95,6 +103,7 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     cutflows = {b: s.cutflow.rows() for b, s in bkg_sel.items()}
     masses, eff, mean, sigma, bkg, bkg_unc = [], [], [], [], [], []
     signal_spectra = {}
+    per_process: dict[str, list] = {}
     for sample in spec.signal_samples():
         m = sample.params["mass"]
         sel = select_fn(recos[sample.name], beam, luminosity_fb=luminosity_fb)
@@ -106,18 +115,18 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
         half = WINDOW_SIGMAS * peak.sigma
         inside = np.abs(values - peak.mean) < half
         eff.append(weights[inside].sum() / recos[sample.name].weight.sum())
-        b, bu = 0.0, 0.0
-        for s in bkg_sel.values():
+        parts = {}
+        for name, s in bkg_sel.items():
             v, w = _search_variable(s, spec, peak.mean)
-            w = w * s.luminosity_fb
-            sel_in = np.abs(v - peak.mean) < half
-            b += w[sel_in].sum()
-            bu += (w[sel_in] ** 2).sum()
+            parts[name] = (v, w, s.representative_weight())
+        wb = window_background(parts, peak.mean, half, luminosity_fb=luminosity_fb)
         masses.append(m)
         mean.append(peak.mean)
         sigma.append(peak.sigma)
-        bkg.append(b)
-        bkg_unc.append(np.sqrt(bu))
+        bkg.append(float(wb.expected[0]))
+        bkg_unc.append(float(wb.stat_unc[0]))
+        for name, p in wb.processes.items():
+            per_process.setdefault(name, []).append((p.expected[0], p.stat_unc[0], p.n_mc[0]))
         signal_spectra[f"m = {m:g} GeV"] = (values, weights * luminosity_fb)
     mass = np.asarray(masses)
     bkg_a, unc_a = np.asarray(bkg), np.asarray(bkg_unc)
@@ -125,6 +134,7 @@ def analyse_channel(spec: ChannelSpec, recos: dict, luminosity_fb: float, seed: 
     res, g_obs, g_exp = scan_limits(spec, beam, mass, n_obs, bkg_a, unc_a, eff, sigma, luminosity_fb,
                                     cl=cl, method=method)
     spectra = {b: (s.mass, s.weight * s.luminosity_fb) for b, s in bkg_sel.items()}
+    processes = {k: tuple(np.asarray(col) for col in zip(*v, strict=True)) for k, v in per_process.items()}
     return ChannelResult(spec.name, luminosity_fb, mass, np.asarray(eff), np.asarray(mean),
                          np.asarray(sigma), bkg_a, unc_a, n_obs, res, g_obs, g_exp, cutflows, spectra,
-                         signal_spectra)
+                         signal_spectra, processes)

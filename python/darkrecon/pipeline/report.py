@@ -93,10 +93,12 @@ def write_report(folder: str | Path, results: list[ChannelResult], summary: str 
         r.scan.write_json(folder / "tables" / f"{tag}-scan.json")
         sec.links += [f"tables/{tag}-scan.csv", f"tables/{tag}-scan.json"]
         for i, m in enumerate(r.mass):
-            # One-bin HistFactory model of the window: signal per fb of cross section.
+            # One-bin HistFactory model of the window: signal per fb of cross section; the
+            # simulation statistics as a Poisson-constrained (shapesys) background, the model of
+            # the counting limits' Gamma prior.
             ws = binned.to_workspace([r.efficiency[i] * r.luminosity_fb], [max(r.bkg[i], 1e-9)],
                                      [int(r.n_obs[i])], bkg_stat_unc=[max(r.bkg_unc[i], 1e-9)],
-                                     channel=f"{r.channel}_m{m:g}")
+                                     channel=f"{r.channel}_m{m:g}", stat_model="shapesys")
             name = f"workspaces/{tag}-m{m:g}.json"
             binned.write_workspace(ws, folder / name)
             sec.links.append(name)

@@ -132,16 +132,26 @@ class Selection:
     def expected_in_window(self, center, half_width) -> tuple[np.ndarray, np.ndarray]:
         """Expected events with ``|mass - center| < half_width`` at the luminosity, and their
         statistical uncertainty from the simulation (sqrt of the sum of squared weights).
-        A centre outside the channel's :attr:`mass_range` raises ValueError naming it."""
+        A window without any simulated event gets the zero-event bound of
+        :mod:`darkrecon.select.background` (1.14 x the representative weight) as estimate and
+        uncertainty, never 0 +- 0. A centre outside the channel's :attr:`mass_range` raises
+        ValueError naming it."""
+        from darkrecon.select.background import window_counts
+
         center = np.atleast_1d(np.asarray(center, dtype=np.float64))
         half_width = np.broadcast_to(np.asarray(half_width, dtype=np.float64), center.shape)
         if self.mass_range is not None:
             check_masses(self.channel, center, self.mass_range)
-        if np.any(~np.isfinite(center)) or np.any(half_width <= 0):
-            raise ValueError("window centres must be finite and half widths positive")
-        inside = np.abs(self.mass[None, :] - center[:, None]) < half_width[:, None]
-        w = self.weight * self.luminosity_fb
-        return inside @ w, np.sqrt(inside @ (w * w))
+        res = window_counts(self.mass, self.weight, center, half_width,
+                            luminosity_fb=self.luminosity_fb, empty_weight=self.representative_weight())
+        return res.expected, res.stat_unc
+
+    def representative_weight(self) -> float:
+        """Per-event weight (fb) an empty window stands for
+        (:func:`darkrecon.select.background.representative_weight`)."""
+        from darkrecon.select.background import representative_weight
+
+        return representative_weight(self.weight, self.cutflow.weight)
 
     def closest_candidates(self, mass: float, variable: str = "mass") -> tuple[np.ndarray, np.ndarray]:
         """One value of ``candidates[variable]`` per selected event, and its weight: the

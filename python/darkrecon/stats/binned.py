@@ -54,9 +54,12 @@ def _hist(name: str, value, positive: bool = False) -> np.ndarray:
     return a
 
 
+STAT_MODELS = ("staterror", "shapesys")
+
+
 def to_workspace(signal, background, observed, bkg_norm_unc: float = 0.0, bkg_stat_unc=None,
                  signal_norm_unc: float = 0.0, channel: str = "window",
-                 poi_max: float | None = None) -> dict:
+                 poi_max: float | None = None, stat_model: str = "staterror") -> dict:
     """The pyhf JSON workspace (a plain dict) of one mass point.
 
     Parameters
@@ -70,12 +73,19 @@ def to_workspace(signal, background, observed, bkg_norm_unc: float = 0.0, bkg_st
     bkg_norm_unc : float
         Relative background normalisation uncertainty (``normsys`` hi/lo = 1 +- unc).
     bkg_stat_unc : array_like, optional
-        Absolute per-bin statistical uncertainty of the background template (``staterror``).
+        Absolute per-bin statistical uncertainty of the background template.
+    stat_model : {"staterror", "shapesys"}
+        How ``bkg_stat_unc`` enters: ``staterror`` (Gaussian constraint on a per-bin factor,
+        Barlow-Beeston lite) or ``shapesys`` (Poisson auxiliary count with
+        tau = (background / bkg_stat_unc)^2 per bin: the Gamma posterior of a sparse simulated
+        sample, right also where the relative uncertainty is ~1, e.g. a bin with no simulated
+        event that carries the zero-event bound of :mod:`darkrecon.select.background`).
     signal_norm_unc : float
         Relative signal normalisation uncertainty (efficiency, luminosity; ``normsys``).
     poi_max : float, optional
         Upper bound of ``mu``; default: generous, from the data and the signal yield.
     """
+    _checks.choice("stat_model", stat_model, STAT_MODELS)
     sig = _hist("signal", signal, positive=True)
     bkg = _hist("background", background)
     obs = _checks.counts("observed", np.atleast_1d(observed), integer=False)
@@ -95,7 +105,7 @@ def to_workspace(signal, background, observed, bkg_norm_unc: float = 0.0, bkg_st
             raise ValueError("bkg_stat_unc needs one entry per bin")
         if np.any((stat > 0) & (bkg <= 0)):
             raise ValueError("bkg_stat_unc > 0 in a bin with zero background")
-        bkg_mods.append({"name": f"staterror_{channel}", "type": "staterror",
+        bkg_mods.append({"name": f"{stat_model}_{channel}", "type": stat_model,
                          "data": stat.tolist()})
     sig_mods: list[dict] = [{"name": POI, "type": "normfactor", "data": None}]
     if signal_norm_unc > 0:
