@@ -100,3 +100,24 @@ def test_report_page_names_only_files_that_exist(zprime_result, tmp_path):
 
     ws = pyhf.Workspace(__import__("json").loads(next(tmp_path.glob("workspaces/*.json")).read_text()))
     assert ws.model().config.poi_name == "mu"
+
+
+def test_a_window_without_simulated_background_is_not_background_free():
+    """Background simulated only near 2 GeV: the 5 GeV window holds no simulated event, so it
+    gets 1.14 x the selected-event weight x luminosity as estimate and uncertainty, and its
+    expected limit is that of a non-zero background (not the 2.3 events of b = 0)."""
+    beam = dr.Beam.preset("Y4S")
+    rng = np.random.default_rng(4)
+    spec = ChannelSpec("zprime", "zprime_invisible", "zprime_invisible", "g_prime", 0.01,
+                       (2.0, 5.0), ("sparse",), (50.0,))
+    recos = {f"zprime_invisible-m{m:g}": dimuon_recoil_sample(beam, np.full(800, m), rng, 1e-3)
+             for m in spec.masses}
+    recos["sparse"] = dimuon_recoil_sample(beam, np.full(30, 2.0), rng, 0.05)
+    r = analyse_channel(spec, recos, 50.0, seed=1)
+    est, unc, n_mc = r.bkg_processes["sparse"]
+    np.testing.assert_array_equal(n_mc[1], 0)
+    assert n_mc[0] > 20
+    bound = 1.1394 * 0.05 * 50.0
+    assert r.bkg[1] == pytest.approx(bound, rel=1e-3) and r.bkg_unc[1] == pytest.approx(bound, rel=1e-3)
+    assert r.bkg[0] == pytest.approx(n_mc[0] * 0.05 * 50.0)
+    assert r.scan.expected_events.median[1] > 3.0  # b = 0 would give ln(10) = 2.30 events

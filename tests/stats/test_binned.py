@@ -94,3 +94,17 @@ def test_deficit_below_background():
     res = ds.binned_upper_limit(ds.to_workspace([1.0], [10.0], [2]), rtol=1e-8)
     assert res.observed == pytest.approx(ds.upper_limit(2, 10.0, method="asymptotic"), rel=1e-5)
     assert res.observed < res.expected.median
+
+
+@pytest.mark.parametrize("n,b,u", [(3, 3.0, 3.0), (12, 10.0, 4.0)])
+def test_shapesys_window_is_the_counting_on_off_model(n, b, u):
+    """A one-bin workspace with the simulation statistics as shapesys (what the report writes)
+    gives the counting asymptotic limit, whose auxiliary Poisson count is the same model; a
+    window with no simulated event (b = u) included."""
+    pytest.importorskip("pyhf")
+    ws = ds.to_workspace([1.0], [b], [n], bkg_stat_unc=[u], stat_model="shapesys")
+    assert ws["channels"][0]["samples"][1]["modifiers"][0]["type"] == "shapesys"
+    binned = ds.binned_upper_limit(ws, cl=0.90).observed
+    assert binned == pytest.approx(ds.upper_limit(n, b, u, cl=0.90, method="asymptotic"), rel=0.01)
+    with pytest.raises(ValueError, match="stat_model"):
+        ds.to_workspace([1.0], [b], [n], bkg_stat_unc=[u], stat_model="poisson")

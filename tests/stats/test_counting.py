@@ -87,6 +87,10 @@ def _bayes_by_quadrature(n, b, u, cl, prior):
         a = stats.norm.cdf(-b / u)
         pdf = lambda x: stats.norm.pdf(x, b, u) / (1 - a)  # noqa: E731
         lo_b, hi_b = 0.0, b + 12 * u
+    elif prior == "gamma":
+        k = (b / u) ** 2
+        pdf = lambda x: stats.gamma.pdf(x, k, scale=u * u / b)  # noqa: E731
+        lo_b, hi_b = 0.0, stats.gamma.ppf(1 - 1e-13, k, scale=u * u / b)
     else:
         s_ln = math.log1p(u / b)
         pdf = lambda x: stats.lognorm.pdf(x, s_ln, scale=b)  # noqa: E731
@@ -101,7 +105,8 @@ def _bayes_by_quadrature(n, b, u, cl, prior):
 
 
 @pytest.mark.parametrize("n,b,u,prior", [(3, 2.0, 0.8, "gauss"), (1, 1.0, 0.9, "gauss"),
-                                         (6, 4.0, 1.5, "lognormal")])
+                                         (6, 4.0, 1.5, "lognormal"), (4, 3.0, 1.0, "gamma"),
+                                         (2, 1.5, 1.5, "gamma")])
 def test_bayes_with_uncertainty_matches_direct_integration(n, b, u, prior):
     ref = _bayes_by_quadrature(n, b, u, 0.90, prior)
     assert ds.upper_limit(n, b, u, method="bayes", prior=prior) == pytest.approx(ref, rel=2e-4)
@@ -115,6 +120,17 @@ def test_exact_cls_equals_bayes_for_known_background():
     # ... and the CLs value at the limit is 1 - cl.
     lim = ds.upper_limit(n, b, cl=0.9)
     np.testing.assert_allclose(ds.cls(lim, n, b), 0.1, rtol=1e-9)
+
+
+def test_gamma_prior_is_the_exponential_of_an_empty_simulated_window():
+    """bkg = bkg_unc (the zero-event bound of darkrecon.select.background) gives shape 1: the
+    quadrature nodes reproduce the exponential's mean, sd and its 68% quantile 1.14 x mean."""
+    nodes, w = ds.counting.background_prior_nodes(2.0, 2.0, "gamma")
+    assert float(nodes @ w) == pytest.approx(2.0, rel=1e-3)
+    assert float(np.sqrt(((nodes - 2.0) ** 2) @ w)) == pytest.approx(2.0, rel=2e-2)
+    assert float(w[nodes <= 2.0 * 1.1394].sum()) == pytest.approx(0.68, abs=0.02)
+    # With more events than the background, its uncertainty weakens the limit.
+    assert ds.upper_limit(8, 4.0, 4.0, prior="gamma") > ds.upper_limit(8, 4.0)
 
 
 def test_background_uncertainty_weakens_limit_when_n_exceeds_b():

@@ -7,8 +7,8 @@ background is the selected background in the same window, weighted to the lumino
 its simulation-statistics uncertainty; a process with no simulated event in the window counts
 1.14 x its representative event weight, as estimate and as uncertainty
 (:mod:`darkrecon.select.background`), and the limits treat the background with the Gamma
-prior of that simulation statistics (``prior="gamma"``). "Observed" counts are a pseudo-experiment drawn from the
-background expectation with the run's seed (a sensitivity study has no data).
+prior of that simulation statistics (``prior="gamma"``). "Observed" counts are a
+pseudo-experiment drawn from the background expectation with the run's seed (a sensitivity study has no data).
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ class ChannelResult:
     coupling_observed: np.ndarray
     coupling_expected: dict[str, np.ndarray]
     cutflows: dict[str, list[dict]] = field(default_factory=dict)
-    #: per background process: (expected, stat_unc, n_mc) in each window (empty if not kept)
-    bkg_processes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     spectra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     signal_spectra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per background process: (expected, stat_unc, n_mc) in each window (empty if not kept)
+    bkg_processes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def _search_variable(sel, spec: ChannelSpec, mass: float) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,8 @@ simulated events inside it (times the luminosity) and its statistical uncertaint
 root of the sum of squared weights. A window with *no* simulated event does not have zero
 background: the sample only says that the expected number of simulated events there is
 probably below 1.14, the one-sided 68% CL upper bound of a Poisson mean after zero observed
-events (-ln(0.32) = 1.139, the usual "one-sigma" statement about an empty sample). We therefore report, for each process with no event in the window,
+events (-ln(0.32) = 1.139, the usual "one-sigma" statement about an empty sample). We
+therefore report, for each process with no event in the window,
 
     estimate = uncertainty = 1.14 x w_rep x luminosity,
 
