@@ -194,6 +194,25 @@ def test_invalid_inputs_raise_naming_the_argument(kwargs, name):
         ds.upper_limit(**kwargs)
 
 
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 30),
+       b=st.one_of(st.just(0.0), st.floats(0.0, 1e-300), st.floats(0.0, 1e3), st.floats(1e6, 1e12)),
+       u=st.one_of(st.just(0.0), st.floats(0.0, 1e-300, allow_subnormal=True), st.floats(0.0, 1e3),
+                   st.floats(1e6, 1e12)),
+       method=st.sampled_from(["cls", "asymptotic"]), prior=st.sampled_from(["gauss", "lognormal", "gamma"]))
+def test_no_floating_point_warnings_for_extreme_backgrounds(n, b, u, method, prior):
+    """Subnormal, tiny and huge backgrounds and uncertainties (a window of a sparse simulated
+    sample at a large luminosity) give finite limits without overflow or 0/0 warnings."""
+    import warnings
+
+    kw = {"prior": prior} if method == "cls" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        lim = ds.upper_limit(n, b, u, method=method, **kw)
+        p = ds.p_value(n, b, u, **({"prior": prior}))
+    assert np.isfinite(lim) and lim > 0 and 0 <= p <= 1
+
+
 def test_shapes_and_scalars():
     assert isinstance(ds.upper_limit(1, 0.5), float)
     out = ds.upper_limit(np.array([[0, 1], [2, 3]]), 1.0, method="asymptotic")

@@ -77,34 +77,51 @@ def _scalar(a):
 # Background prior and marginalised Poisson probabilities
 # ---------------------------------------------------------------------------------------------
 
+#: Background uncertainties below this (absolute, in events) are a known background: a prior
+#: narrower than 1e-100 events cannot change a limit, and ratios like bkg / bkg_unc or
+#: (bkg / bkg_unc)^2 of such (or subnormal) values overflow or divide 0 by 0.
+_TINY_UNC = 1e-100
+
+
+def _known_background(b, u):
+    """Uncertainty zero, negligible (below 1e-9 of the background) or below 1e-100 events."""
+    return (u <= 1e-9 * b) | (u < _TINY_UNC)
+
+
 def background_prior_nodes(bkg, bkg_unc, prior: str = "gauss"):
     """Quadrature nodes ``b_k`` (shape (..., K)) and weights ``w_k`` (K,) of the background prior.
 
     ``sum_k w_k f(b_k)`` approximates ``int f(b) pi(b) db``. Rows with ``bkg_unc == 0`` get all
-    nodes at ``bkg`` (a known background).
+    nodes at ``bkg`` (a known background); so do rows whose uncertainty is negligible
+    (below 1e-9 of the background or 1e-100 events), where the prior ratios would overflow.
     """
     b = np.asarray(bkg, dtype=np.float64)[..., None]
     u = np.asarray(bkg_unc, dtype=np.float64)[..., None]
-    safe_u = np.where(u > 0, u, 1.0)
+    known = _known_background(b, u)
+    # Known rows are overwritten below; give them harmless values (no 0/0, no overflow).
+    safe_u = np.where(known, 1.0, u)
+    pos = (b > 0) & ~known
+    safe_b = np.where(pos, b, 1.0)
     if prior == "gauss":
         a = special.ndtr(-b / safe_u)  # prior mass below zero, cut away
         nodes = b + safe_u * special.ndtri(a + _GL_U * (1.0 - a))
         nodes = np.maximum(nodes, 0.0)
     elif prior == "lognormal":
-        safe_b = np.where(b > 0, b, 1.0)
-        s_ln = np.log1p(safe_u / safe_b)
-        nodes = np.where(b > 0, b * np.exp(s_ln * special.ndtri(_GL_U)), 0.0)
+        # In log space: a sigma_ln of hundreds (u >> b) would overflow exp; such nodes saturate.
+        s_ln = np.logaddexp(0.0, np.log(safe_u) - np.log(safe_b))  # ln(1 + u/b)
+        nodes = np.where(pos, np.exp(np.minimum(np.log(safe_b) + s_ln * special.ndtri(_GL_U), 700.0)), 0.0)
     elif prior == "gamma":
-        # mean b, sd u: shape (b/u)^2, scale u^2/b; a zero mean is a background known to be 0.
-        # Above shape 1e6 the Gamma is Gaussian to < 1e-3 of a sigma (and gammaincinv slow).
-        safe_b = np.where(b > 0, b, 1.0)
-        shape = np.minimum((safe_b / safe_u) ** 2, 1e6)
-        gamma_nodes = special.gammaincinv(shape, _GL_U) * (safe_u * safe_u / safe_b)
+        # Mean b, sd u: shape k = (b/u)^2, scale b/k; a zero mean is a background known to be 0.
+        # k is clipped to [1e-6, 1e6]: above, the Gamma is Gaussian to < 1e-3 of a sigma (and
+        # gammaincinv slow); below (u > 1000 b), the mean is kept and the sd capped at 1000 b.
+        ratio = np.minimum(safe_b / safe_u, 1e3)
+        shape = np.clip(ratio * ratio, 1e-6, 1e6)
+        gamma_nodes = special.gammaincinv(shape, _GL_U) * (safe_b / shape)
         gauss_nodes = np.maximum(b + safe_u * special.ndtri(_GL_U), 0.0)
-        nodes = np.where(b > 0, np.where(shape < 1e6, gamma_nodes, gauss_nodes), 0.0)
+        nodes = np.where(pos, np.where(shape < 1e6, gamma_nodes, gauss_nodes), 0.0)
     else:
         raise ValueError(f"prior must be one of {list(PRIORS)}, got {prior!r}")
-    nodes = np.where(u > 0, nodes, b)
+    nodes = np.where(known, b, nodes)
     return nodes, _GL_W
 
 
@@ -195,7 +212,7 @@ def cls(s, n_obs, bkg, bkg_unc=0.0, prior: str = "gauss"):
 
 
 def _limit_cls(n, b, u, cl, prior):
-    known = u <= 0
+    known = _known_background(b, u)
     if np.all(known):  # one node per point
         nodes, w = b[:, None], np.ones(1)
     elif np.any(known):
@@ -249,8 +266,9 @@ def _qtilde(mu, n, m, k, b0, known_b):
 
 
 def _asymptotic_parts(mu, n, b, u):
-    # A relative uncertainty below 1e-6 is a known background (tau = (b/u)^2 would overflow).
-    known_b = u <= 1e-6 * b
+    # A relative uncertainty below 1e-6 is a known background (tau = (b/u)^2 would overflow), as
+    # is one below 1e-100 events (u * u underflows to 0: b / 0 or 0 / 0).
+    known_b = (u <= 1e-6 * b) | (u < _TINY_UNC)
     k = np.where(known_b, 0.0, b / np.where(known_b, 1.0, u * u))  # tau / b
     m = k * b  # auxiliary count tau
     q = _qtilde(mu, n, m, k, b, known_b)
