@@ -85,7 +85,8 @@ def test_select_limits_report_give_the_numbers_of_run(chain, capsys):
             return list(csv.DictReader(fh))
 
     assert rows(rep) == rows(run_out)
-    for name in ("zprime-L0.276-scan.json", f"zprime-L0.276-cutflow-{CHANNEL.signal_process}-m3.csv"):
+    for name in ("zprime-L0.276-scan.json", f"zprime-L0.276-cutflow-{CHANNEL.signal_process}-m3.csv",
+                 "zprime-L0.276-background.csv"):
         assert (rep / "tables" / name).read_text() == (run_out / "tables" / name).read_text()
     refs = referenced_files(rep / "index.html")
     assert refs and all(r.is_file() for r in refs)

@@ -155,6 +155,8 @@ def write_analysis(folder: Path, r: ChannelResult, beam: Beam, signal_params: di
             for i, m in enumerate(r.mass)])
     payload = {"channel": r.channel, "luminosity_fb": r.luminosity_fb, "beam": asdict(beam),
                "signal_params": signal_params, "cutflows": r.cutflows,
+               # per background process and window: [expected], [stat_unc], [simulated events]
+               "bkg_processes": {k: [np.asarray(c).tolist() for c in v] for k, v in r.bkg_processes.items()},
                **{k: np.asarray(getattr(r, k)).tolist() for k in _ARRAYS}}
     return write_json(folder / "analysis.json", ANALYSIS_SCHEMA, ANALYSIS_VERSION, payload)
 
@@ -173,6 +175,8 @@ def read_analysis(folder: Path) -> tuple[ChannelResult, Beam, dict]:
     result = ChannelResult(doc["channel"], doc["luminosity_fb"], scan=None, coupling_observed=None,
                            coupling_expected={}, cutflows=doc["cutflows"], spectra=spectra["background"],
                            signal_spectra=spectra["signal"], **arrays)
+    result.bkg_processes = {k: (np.asarray(v[0], float), np.asarray(v[1], float), np.asarray(v[2], np.int64))
+                            for k, v in doc.get("bkg_processes", {}).items()}  # absent in older files
     return result, Beam(**doc["beam"]), doc["signal_params"]
 
 
