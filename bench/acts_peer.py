@@ -1,39 +1,56 @@
 """ACTS (``pyacts``, import name ``acts``) as a peer of ``dr.fit_helices``: the same tracks fitted by
-ACTS's Kalman fitter and its global chi2 fitter (GX2F) through the ACTS examples framework.
+ACTS's Kalman fitter (KF) and its global chi2 fitter (GX2F) through the ACTS examples framework.
 
 What is compared
 ----------------
 - Tracks: the darkrecon bench sample (``tt.generate_tracks``: pT 0.3-3 GeV log-uniform, 35-125 deg,
-  d0 ~ N(0, 0.5 cm), z0 ~ N(0, 2 cm), random charge, 1.5 T), pions, no material, no scattering.
-- Geometry (ACTS Gen3 ``Blueprint``): one cylinder surface per CDC sense layer at the layer radius
-  (``tt.toy_cdc_wires``), all spanning the full CDC z range, each in its own cylindrical layer
-  volume, plus an empty inner volume around the beam line; ``ConstantBField(0, 0, 1.5 T)``.
-- Measurements: for every hit that darkrecon's ``tt.simulate_hits`` makes (same tracks, same
-  layers, so the same number of hits per track), the crossing point of the true helix with that
-  layer's cylinder, smeared by the hit resolution (130 um) in the direction perpendicular to the
-  wire within the cylinder's tangent plane. Axial layers give a 1D measurement of r*phi
-  (``loc0``). Stereo layers give a 2D (r*phi, z) measurement whose covariance is
-  ``sigma^2 n n^T + (100 cm)^2 w w^T`` (w the wire direction, n perpendicular to it): the
-  information of one drift distance on a stereo wire, in the local frame of a cylinder. This is not
-  a drift-circle (straw) measurement: ACTS's examples have no left/right ambiguity solving, and a
-  straw surface per wire (14 336 of them) would make the comparison one of navigation.
-- Start parameters: the truth perigee parameters (as darkrecon's "seeded" row), through
+  d0 ~ N(0, 0.5 cm), z0 ~ N(0, 2 cm), random charge, 1.5 T; ``tt.simulate_hits``: one hit per
+  crossed layer, 130 um), pions, no material, no scattering; ``ConstantBField(0, 0, 1.5 T)``.
+- Geometry (ACTS Gen3 ``Blueprint``): an empty inner volume around the beam line and one
+  cylindrical layer volume per CDC sense layer (``tt.toy_cdc_wires``), holding either
+  * ``surfaces="straw"``: one straw (line) surface per sense wire (14 336), straight between the
+    endplate holes, tube radius 0.55 cell pitches, found through a phi-binned surface array
+    (``SurfaceArrayNavigationPolicy``, one cell per bin). The layer volumes are shrunk with a
+    negative envelope because the straw tubes of neighbouring stereo layers overlap in r. Or
+  * ``surfaces="cylinder"``: one cylinder per layer at the layer radius over the whole CDC length.
+- Measurements:
+  * straws (:func:`straw_measurements`): darkrecon's own hits, the 1D drift radius on the hit
+    wire's straw, ``loc0 = sign(true DOCA) * drift`` with darkrecon's drift distance and sigma:
+    the SAME hits, with the true left/right side (ACTS's example fitters do not resolve
+    left/right ambiguities; darkrecon's seeded fit takes left/right from the seed, its
+    self-seeded fit solves them);
+  * cylinders (:func:`cylinder_measurements`): the crossing of the true helix with the hit layer's
+    cylinder, smeared: r*phi (sigma) on axial layers, r*phi and z (sigma / sin(stereo angle)) on
+    stereo layers, uncorrelated (the Python binding takes variances only). Same tracks and layers,
+    NOT the same hits, and more information per stereo hit than one drift distance.
+- Start parameters: the truth perigee parameters (as darkrecon's "seeded" fit), through
   ``ParticleTrackParamExtractor`` and ``TrackParameterSmearing`` with zero smearing and a wide
-  prior covariance (10 cm, 10 cm, 0.1 rad, 0.1 rad, 50 % in q/p) that adds no real information.
+  prior (10 cm, 10 cm, 0.1 rad, 0.1 rad, 50 % in q/p, 1 ns) that adds no real information.
 - Fitters: ``makeKalmanFitterFunction`` (forward filter + smoother, no chi2 cut, no material
   effects) and ``makeGlobalChiSquareFitterFunction`` (at most 5 iterations, relative chi2 change
-  1e-7), both with the pass-through calibrator, inside ``TrackFittingAlgorithm`` with the perigee
-  at the origin as the reference surface (so that both fitters also extrapolate to the perigee, as
-  ``fit_helices`` does).
+  1e-7), both with the pass-through calibrator, in ``TrackFittingAlgorithm`` with the perigee at
+  the origin as the reference surface. The KF extrapolates its result to that perigee
+  (ACTS d0 = -darkrecon d0); GX2F reports its result on the start parameters' surface (here the
+  perigee line through each track's true perigee point).
 
 What is timed
 -------------
 One call of ``TrackFittingAlgorithm.internalExecute`` on a whiteboard holding all tracks of the
-sample as one event (the batch the examples framework fits in a loop in C++, one thread): the
-fits, the extrapolation to the perigee and filling the output track container. The Python-side
-construction of the measurements, proto tracks and start parameters and the geometry are built
-before the timer starts. Each timed round gets a fresh whiteboard (the algorithm refuses to
-overwrite its output key).
+sample as one event: the examples framework's C++ loop over the tracks, one thread, no Python per
+track, no FPE monitoring (no ``Sequencer``). It includes the navigation through the geometry, the
+fits, the extrapolation to the reference surface and filling the output track container. The
+geometry, the measurement / proto-track / particle containers (built in Python) and the start
+parameters are made before the timer starts; each timed round gets a fresh whiteboard.
+
+Pitfalls of the 48.1.0 Python API met here (see the inline comments): ``Transform3(translation,
+rotation)`` gives non-finite transforms; ``MeasurementContainer.emplaceMeasurement`` takes
+variances, not a covariance; a container written through a ``WriteDataHandle`` is disowned (one
+write per object); ``BoundMatrix`` has no NumPy conversion (index it); there is no Python binding
+of a track-parameters container (start parameters have to come from particles through
+``ParticleTrackParamExtractor``, which puts all particles of one vertex on one perigee surface at
+the first particle's position: one vertex per track); ``nDoF`` counts measured dimensions without
+subtracting the 5 fitted parameters; building the surface arrays of 14 336 straws takes about a
+minute.
 """
 
 from __future__ import annotations
@@ -48,7 +65,6 @@ from darkrecon.tracking import testing as tt
 
 # ACTS internal units: mm, GeV, ns; magnetic field in GeV/(e mm).
 _MM_PER_CM = 10.0
-_WIRE_SIGMA_ALONG_CM = 100.0  # no information along a stereo wire in the 2D measurement
 
 
 def available() -> bool:
@@ -231,6 +247,9 @@ class ActsCdc:
         acts = self.acts
         ex = acts.examples
         from acts import ActsFatrasPythonBindings as fatras
+
+        if len(sample.params) > 65535:  # the barcode's vertex field is 16 bits
+            raise ValueError("at most 65535 tracks per ACTS event (one vertex per track)")
 
         def containers():
             # Writing to the whiteboard disowns the Python object: new containers every event.

@@ -41,11 +41,18 @@ def _truth(params: np.ndarray, bfield: float = 1.5):
     return qop, np.arctan2(1.0, params[:, 4])
 
 
-def _acts_sanity(out: dict, params: np.ndarray, n_hits: np.ndarray) -> tuple[str, bool]:
+def _acts_sanity(out: dict, params: np.ndarray, n_hits: np.ndarray, fitter: str) -> tuple[str, bool]:
     qop, theta = _truth(params)
     ok = np.isfinite(out["params"][:, 4])
     p_qop = (out["params"][ok, 4] - qop[ok]) / np.sqrt(out["cov"][ok, 4, 4])
     p_th = (out["params"][ok, 3] - theta[ok]) / np.sqrt(out["cov"][ok, 3, 3])
+    # KF: perigee at the origin, ACTS d0 = -darkrecon d0 [mm]; GX2F: on the start surface, the
+    # perigee line through the true perigee point, so (d0, z0) = 0 there.
+    if fitter == "KF":
+        d0_true = -10.0 * params[ok, 0]
+    else:
+        d0_true = np.zeros(ok.sum())
+    p_d0 = (out["params"][ok, 0] - d0_true) / np.sqrt(out["cov"][ok, 0, 0])
     # ACTS's nDoF is the number of measured dimensions (the 5 fitted parameters not subtracted)
     chi2_ndf = np.mean(out["chi2"][ok]) / np.mean(out["ndf"][ok] - 5)
     used = np.mean(out["n_meas"][ok]) / np.mean(n_hits)
@@ -53,7 +60,8 @@ def _acts_sanity(out: dict, params: np.ndarray, n_hits: np.ndarray) -> tuple[str
     sane = (failed < 0.01 and 0.8 < np.std(p_qop) < 1.25 and abs(np.mean(p_qop)) < 0.2
             and 0.8 < chi2_ndf < 1.25)
     note = (f"q/p pull {np.mean(p_qop):+.2f}+-{np.std(p_qop):.2f}, theta pull "
-            f"{np.mean(p_th):+.2f}+-{np.std(p_th):.2f}, chi2/ndf {chi2_ndf:.2f}, "
+            f"{np.mean(p_th):+.2f}+-{np.std(p_th):.2f}, d0 pull {np.mean(p_d0):+.2f}+-"
+            f"{np.std(p_d0):.2f}, chi2/ndf {chi2_ndf:.2f}, "
             f"{100 * used:.1f}% hits used, {100 * failed:.1f}% failed")
     return (note if sane else "NOT SANE: " + note), sane
 
@@ -96,7 +104,7 @@ def rows(quick: bool) -> list[Row]:
     for fitter in ("KF", "GX2F"):
         t_acts, res = straws.fit(straw_sample, fitter, repeat=2)
         results[fitter] = res
-        note, _ = _acts_sanity(res, hits.params, n_hits)
+        note, _ = _acts_sanity(res, hits.params, n_hits, fitter)
         label = f"ACTS {fitter}, straws, same hits, truth L/R"
         out.append(Row(_TOPIC, "fit_helices seeded, no annealing, 1 thr", label, n, "tracks",
                        t_seed, t_acts, f"ACTS: {note}"))
@@ -115,7 +123,7 @@ def rows(quick: bool) -> list[Row]:
     cyl_sample = acts_peer.cylinder_measurements(hits, wires, np.random.default_rng(2),
                                                  cylinders.z_center_cm)
     t_cyl, res = cylinders.fit(cyl_sample, "KF", repeat=2)
-    note, _ = _acts_sanity(res, hits.params, n_hits)
+    note, _ = _acts_sanity(res, hits.params, n_hits, "KF")
     out.append(Row(_TOPIC, "fit_helices seeded, no annealing, 1 thr",
                    "ACTS KF, 56 cylinders, NOT same hits", n, "tracks", t_seed, t_cyl,
                    f"ACTS hits = smeared crossings (r-phi; r-phi+z on stereo layers); {note}"))
