@@ -105,9 +105,9 @@ def rows(quick: bool) -> list[Row]:
         t_acts, res = straws.fit(straw_sample, fitter, repeat=2)
         results[fitter] = res
         note, _ = _acts_sanity(res, hits.params, n_hits, fitter)
-        label = f"ACTS {fitter}, straws, same hits, truth L/R"
-        out.append(Row(_TOPIC, "fit_helices seeded, no annealing, 1 thr", label, n, "tracks",
-                       t_seed, t_acts, f"ACTS: {note}"))
+        label = f"ACTS {fitter}, straws, same hits"
+        out.append(Row(_TOPIC, "fit_helices seeded, 1 thread", label, n, "tracks",
+                       t_seed, t_acts, f"ACTS with true L/R: {note}"))
         if fitter == "KF":
             out.append(Row(_TOPIC, "fit_helices self-seeded, 1 thread", label, n, "tracks",
                            t_self, t_acts, f"darkrecon also solves L/R; seeded {dr_note}"))
@@ -124,8 +124,8 @@ def rows(quick: bool) -> list[Row]:
                                                  cylinders.z_center_cm)
     t_cyl, res = cylinders.fit(cyl_sample, "KF", repeat=2)
     note, _ = _acts_sanity(res, hits.params, n_hits, "KF")
-    out.append(Row(_TOPIC, "fit_helices seeded, no annealing, 1 thr",
-                   "ACTS KF, 56 cylinders, NOT same hits", n, "tracks", t_seed, t_cyl,
+    out.append(Row(_TOPIC, "fit_helices seeded, 1 thread",
+                   "ACTS KF, cylinders, NOT same hits", n, "tracks", t_seed, t_cyl,
                    f"ACTS hits = smeared crossings (r-phi; r-phi+z on stereo layers); {note}"))
     return out
 
