@@ -125,24 +125,49 @@ def background_prior_nodes(bkg, bkg_unc, prior: str = "gauss"):
     return nodes, _GL_W
 
 
-def _log_pdtr(n, lam):
-    """log P(N <= n | lam), also where the CDF underflows (n far below lam): there a
-    log-sum-exp over the n + 1 terms of the sum."""
+def _log_pdtr_sum(k_max, mu):
+    """log P(N <= k_max | mu) for 1-D arrays where the CDF underflows (k_max far below mu), as a
+    log-sum-exp over the top terms of the sum: they fall by k / mu going down from k_max, so the
+    top ~40 / ln(mu / k_max) terms hold the sum to double precision (about sqrt(mu) where the
+    CDF underflows). Vectorised over the rows in batches of at most ~4e6 terms."""
+    k_max = np.asarray(k_max, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        ratio = np.log(mu / np.where(k_max > 0, k_max, 1.0))
+    n_terms = np.where((k_max > 0) & (ratio > 0),
+                       np.minimum(k_max + 1, np.ceil(40.0 / np.where(ratio > 0, ratio, 1.0)) + 1),
+                       k_max + 1).astype(np.int64)
+    vals = np.empty(k_max.size)
+    order = np.argsort(n_terms)
+    start = 0
+    while start < order.size:
+        stop = start + 1
+        while stop < order.size and (stop - start + 1) * int(n_terms[order[stop]]) <= 4_000_000:
+            stop += 1
+        rows = order[start:stop]
+        j = np.arange(int(n_terms[rows].max()), dtype=np.float64)[None, :]
+        valid = j < n_terms[rows, None]
+        k = np.where(valid, k_max[rows, None] - j, 0.0)
+        terms = np.where(valid, special.xlogy(k, mu[rows, None]) - special.gammaln(k + 1.0), -np.inf)
+        vals[rows] = special.logsumexp(terms, axis=1) - mu[rows]
+        start = stop
+    return vals
+
+
+def _log_pdtr_nodes(n, lam):
+    """log P(N <= n | lam_k) over the prior nodes (last axis), exact where it matters: a node
+    whose CDF underflows (< e^-650) is summed term by term only if every node of its row
+    underflows (< e^-600); otherwise it adds less than e^-50 of the row's sum and stays at its
+    underflowed value (the term sums cost ~sqrt(lam) each at large backgrounds)."""
     with np.errstate(divide="ignore"):
         out = np.log(special.pdtr(n, lam))
-    bad = ~(out > -650.0)
-    if np.any(bad):
-        nb, lb = np.broadcast_arrays(n, lam)
-        vals = []
-        for k_max, mu in zip(nb[bad], lb[bad], strict=True):
-            # Terms fall by k / mu going down from k_max: the top ~40 / ln(mu / k_max) terms
-            # hold the sum to double precision (about sqrt(mu) where the CDF underflows).
-            ratio = np.log(mu / k_max) if k_max > 0 else np.inf
-            n_terms = int(min(k_max + 1, np.ceil(40.0 / ratio) + 1 if ratio > 0 else k_max + 1))
-            k = k_max - np.arange(n_terms, dtype=np.float64)
-            vals.append(special.logsumexp(special.xlogy(k, mu) - special.gammaln(k + 1.0)) - mu)
-        out = np.array(out, dtype=np.float64, copy=True)
-        out[bad] = vals
+    under = ~(out > -650.0)
+    if np.any(under):
+        need = under & ~(np.max(out, axis=-1, keepdims=True) > -600.0)
+        if np.any(need):
+            nb, lb = np.broadcast_arrays(n, lam)
+            out = np.array(out, dtype=np.float64, copy=True)
+            out[need] = _log_pdtr_sum(nb[need], lb[need])
     return out
 
 
@@ -152,7 +177,7 @@ def _tail(n, s, nodes, w):
     lam = s[..., None] + nodes
     nn = n[..., None]
     log_w = np.log(w)
-    log_cdf = special.logsumexp(_log_pdtr(nn, lam) + log_w, axis=-1)
+    log_cdf = special.logsumexp(_log_pdtr_nodes(nn, lam) + log_w, axis=-1)
     log_pmf = special.logsumexp(special.xlogy(nn, lam) - lam - special.gammaln(nn + 1.0) + log_w,
                                 axis=-1)
     return log_cdf, -np.exp(log_pmf - log_cdf)
