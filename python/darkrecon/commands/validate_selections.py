@@ -26,6 +26,8 @@ def _add(p: argparse.ArgumentParser) -> None:
                    help="allowed resolution ratio ours/published, either way (default 1.5)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print the points as JSON instead of a table")
+    p.add_argument("--lost-pair", action="store_true",
+                   help="instead: the dark-photon lost-e+e- p_T* cut on signal vs mass and on Bhabha")
 
 
 @command("validate-selections",
@@ -33,6 +35,11 @@ def _add(p: argparse.ArgumentParser) -> None:
 def validate_selections(args: argparse.Namespace) -> int:
     from darkrecon.select import validation
 
+    if args.lost_pair:
+        rows = validation.lost_pair_cut(n_signal=args.events, beam=args.beam, seed=args.seed,
+                                        n_threads=args.threads)
+        print(validation.lost_pair_table(rows))
+        return 0
     masses = {}
     if args.zprime_masses:
         masses["zprime_invisible"] = args.zprime_masses
