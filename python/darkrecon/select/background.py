@@ -163,15 +163,16 @@ class WindowBackground:
 
 
 def window_background(parts: Mapping[str, tuple], center, half_width, *,
-                      luminosity_fb: float) -> WindowBackground:
+                      luminosity_fb: float, sideband: float | None = None) -> WindowBackground:
     """Sum :func:`window_counts` over processes.
 
-    ``parts`` maps a process name to ``(values, weights, empty_weight)`` (weights in fb).
+    ``parts`` maps a process name to ``(values, weights, empty_weight)`` (weights in fb);
+    ``sideband`` as for :func:`window_counts`.
     """
     if not parts:
         raise ValueError("need at least one background process")
     procs = {name: window_counts(v, w, center, half_width, luminosity_fb=luminosity_fb,
-                                 empty_weight=e)
+                                 empty_weight=e, sideband=sideband)
              for name, (v, w, e) in parts.items()}
     est = sum(p.expected for p in procs.values())
     unc = np.sqrt(sum(p.stat_unc**2 for p in procs.values()))
