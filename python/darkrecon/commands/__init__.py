@@ -10,6 +10,7 @@ from darkrecon.commands import (  # noqa: F401
     run,
     select,
     simulate,
+    validate_limits,
     validate_selections,
     validate_simulation,
 )
