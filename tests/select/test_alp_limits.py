@@ -55,8 +55,9 @@ def test_published_mass_without_stored_bins_names_the_available_points():
 def reduced():
     """1 and 8 GeV with 5% of the gamma gamma gamma statistics of 445 pb^-1 (~9k events) and no
     other backgrounds: the expected background in the window is the same as with the full
-    sample, only its simulation uncertainty is larger (which the headline limit ignores)."""
-    return alp_limits.validate([1.0, 8.0], background_fraction=0.05, n_signal=600, other_events=0,
+    sample, only its simulation uncertainty is larger (which the headline limit ignores); 3000
+    events each of gamma gamma and Bhabha, reported apart."""
+    return alp_limits.validate([1.0, 8.0], background_fraction=0.05, n_signal=600, other_events=3000,
                                seed=3)
 
 
@@ -115,3 +116,17 @@ def test_cli_bad_mass_gives_one_clear_line(capsys):
     assert main(["validate-limits", "--masses", "0.1"]) == 2
     err = capsys.readouterr().err
     assert "validate-limits: error:" in err and "0.2" in err and "Traceback" not in err
+
+
+def test_other_backgrounds_are_reported_apart_and_empty_windows_are_not_physics(reduced):
+    assert [o.name for o in reduced.others] == ["gammagamma", "bhabha"]
+    for o in reduced.others:
+        assert o.n_generated == 3000 and 0 <= o.n_selected < 300  # they rarely look like 3 photons
+    for p in reduced.points:
+        assert set(p.others) == {"gammagamma", "bhabha"}
+        for o in p.others.values():
+            assert o.zero_event_bound > 0
+            if o.n_mc == 0:
+                assert o.expected == 0 and math.isnan(o.sigma_ul_with_fb)
+            else:
+                assert o.sigma_ul_with_fb >= p.sigma_ul_fb

@@ -73,6 +73,9 @@ class OtherWindow:
     expected: float
     stat_unc: float
     zero_event_bound: float
+    #: sigma_UL (fb) with this process added to gamma gamma gamma as a known background (NaN
+    #: where the sample has no event in the window: its zero-event bound is not physics)
+    sigma_ul_with_fb: float = math.nan
 
 
 @dataclass
@@ -261,7 +264,7 @@ def validate(masses: Sequence[float] = DEFAULT_MASSES, *, luminosity_fb: float =
                                             other_events=other_events, chunk=chunk, beam=beam)
     prior = {"prior": "gamma"} if method in ("cls", "bayes") else {}
 
-    xs = float(dr.generate("gammagammagamma", 1, beam=beam_obj, seed=seed).cross_section)
+    xs = float(dr.generators.cross_section("gammagammagamma", beam_obj)[0])  # fb, generation cuts
     n_ggg = max(1, int(round(background_fraction * xs * luminosity_fb)))
     ggg = _sample("gammagammagamma", n_ggg, masses, beam_obj, luminosity_fb, seed, 1, chunk, n_threads)
     others: dict[str, _Collected] = {}
@@ -301,8 +304,12 @@ def validate(masses: Sequence[float] = DEFAULT_MASSES, *, luminosity_fb: float =
             inside = np.abs(ov - peak.mean) < half
             e = float(np.sum(ow[inside]) * luminosity_fb)
             eu = float(np.sqrt(np.sum((ow[inside] * luminosity_fb) ** 2)))
+            with_it = math.nan
+            if inside.any():
+                with_it = float(stats.expected_limits(b + e, 0.0, cl=cl, method=method).median) / (
+                    eff * luminosity_fb)
             other_rows[name] = OtherWindow(int(inside.sum()), e, eu,
-                                           ZERO_EVENT_UPPER_68 * rep * luminosity_fb)
+                                           ZERO_EVENT_UPPER_68 * rep * luminosity_fb, with_it)
             b_all += e
             u2_all += eu * eu
         if others:
@@ -371,15 +378,16 @@ def table(result: AlpLimitResult) -> str:
                          f"{o.selected_expected:.0f} +- {o.selected_expected_unc:.0f} | "
                          f"{o.event_weight_fb:.3g} |")
         names = [o.name for o in r.others]
-        head = " | ".join(f"{n}: MC in window, events (zero-event bound)" for n in names)
+        head = " | ".join(f"{n}: MC in window, events -> sigma_UL with ggg (zero-event bound)"
+                          for n in names)
         lines += ["", "| m_a [GeV] | " + head
                   + " |", "|---:|" + "---:|" * len(names)]
         for p in r.points:
             cells = []
             for n in names:
                 o = p.others[n]
-                cells.append(f"{o.n_mc}, {o.expected:.1f} +- {o.stat_unc:.1f}" if o.n_mc
-                             else f"0 (< {o.zero_event_bound:.0f})")
+                cells.append(f"{o.n_mc}, {o.expected:.0f} +- {o.stat_unc:.0f} -> {o.sigma_ul_with_fb:.0f} fb"
+                             if o.n_mc else f"0 (< {o.zero_event_bound:.0f})")
             lines.append(f"| {p.mass:g} | " + " | ".join(cells) + " |")
     lines += ["", "- sigma_UL ours: median expected limit with the gamma gamma gamma window content as a "
               "known background (the experiment's sensitivity); 'incl. MC stat.': with its "
