@@ -19,6 +19,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kSpeedOfLight = 29.9792458;  // cm/ns
+constexpr double kOriginSigma = 0.02;          // cm, the interaction point in refit_circle
 
 struct Hit {
   std::size_t row = 0;
@@ -75,7 +76,11 @@ struct CircleFrame {
 /// Weighted algebraic (Kasa) circle fit to the drift-corrected points: each hit's point is its
 /// wire moved by the drift distance towards the current circle. Coordinates are centred on the
 /// hits' mean for conditioning. Returns false for a degenerate fit.
-bool refit_circle(const std::vector<Hit>& hits, const std::vector<int>& ids, Circle& c, int iterations) {
+/// With origin_sigma > 0 the origin enters as one more point of that error (a track from the
+/// interaction point): it fixes the curvature of short arcs (steep tracks that cross only the
+/// inner superlayers), whose free fit extrapolates poorly to the stereo layers.
+bool refit_circle(const std::vector<Hit>& hits, const std::vector<int>& ids, Circle& c, int iterations,
+                  double origin_sigma = 0.0) {
   if (ids.size() < 3) return false;
   for (int it = 0; it < iterations; ++it) {
     double mx = 0.0, my = 0.0;
@@ -104,6 +109,12 @@ bool refit_circle(const std::vector<Hit>& hits, const std::vector<int>& ids, Cir
       const double rhs = -(px * px + py * py);
       m += w * row * row.transpose();
       b += w * rhs * row;
+    }
+    if (origin_sigma > 0.0) {
+      const double w = 1.0 / (origin_sigma * origin_sigma);
+      const Eigen::Vector3d row(-mx, -my, 1.0);
+      m += w * row * row.transpose();
+      b += w * -(mx * mx + my * my) * row;
     }
     const Eigen::Vector3d sol = m.ldlt().solve(b);
     if (!sol.allFinite()) return false;
@@ -166,7 +177,12 @@ class EventFinder {
       Candidate cand;
       const bool ok = build_candidate(mx, cand);
       if (!ok) {
-        for (int k : mx.hits) tree_.deactivate(k);  // blocked, not assigned
+        // blocked, not assigned: the hits of the arm that was tried. The other arm of the
+        // Legendre circle stays in the search: a track of the opposite charge flying the
+        // opposite way (the e+ e- of a Bhabha event, back to back in r-phi) lies on the same
+        // circle through the origin and must not be lost with this one.
+        const std::vector<int>& tried = tried_arm_.empty() ? mx.hits : tried_arm_;
+        for (int k : tried) tree_.deactivate(k);
         continue;
       }
       const int id = static_cast<int>(candidates_.size());
@@ -244,11 +260,17 @@ class EventFinder {
       const int sl = cdc_.layer(l).superlayer;
       int found = (has(l, w - 1) ? 1 : 0) + (has(l, w + 1) ? 1 : 0);
       int layers = 0;
+      auto in_sl = [&](int l2) { return l2 >= 0 && l2 < cdc_.n_layers() && cdc_.layer(l2).superlayer == sl; };
       for (int dl = -1; dl <= 1; dl += 2) {
         const int l2 = l + dl;
-        if (l2 < 0 || l2 >= cdc_.n_layers() || cdc_.layer(l2).superlayer != sl) continue;
+        if (!in_sl(l2)) continue;
         ++layers;
-        found += (has(l2, w - 1) || has(l2, w) || has(l2, w + 1)) ? 1 : 0;
+        // the adjacent layer, or (across one inefficient cell) the next one: a track crossing
+        // only part of the chamber (steep tracks leave through an endplate after the first
+        // superlayers) must not lose two hits' activation to one missing hit
+        const bool next = has(l2, w - 1) || has(l2, w) || has(l2, w + 1);
+        const int l3 = l2 + dl;
+        found += (next || (in_sl(l3) && (has(l3, w - 1) || has(l3, w) || has(l3, w + 1)))) ? 1 : 0;
       }
       // a hit inside a superlayer needs neighbours on both sides, one at its edge needs one
       const int need = std::min(opt_.min_neighbours, std::max(layers, 1));
@@ -310,8 +332,15 @@ class EventFinder {
       if (std::isfinite(mp) && std::isfinite(mm)) q = mp <= mm ? 1 : -1;
     }
     c.q = q;
+    tried_arm_.clear();
     std::vector<int>& ids = ids_;
     ids = q > 0 ? plus : minus;
+    tried_arm_.clear();
+    const bool other_arm_is_a_track =
+        static_cast<int>((q > 0 ? minus : plus).size()) >= opt_.min_axial_hits;
+    if (other_arm_is_a_track) {
+      for (int i : ids) tried_arm_.push_back(hits_[static_cast<std::size_t>(i)].axial_index);
+    }
     if (static_cast<int>(ids.size()) < 3) return false;
     if (!refit_circle(hits_, ids, c, 3)) return false;
     for (int pass = 0; pass < 2; ++pass) {
@@ -324,7 +353,13 @@ class EventFinder {
     collect_axial(c, 1, cand.axial);
     if (static_cast<int>(cand.axial.size()) < opt_.min_axial_hits) return false;
     cand.circle = c;
-    if (!find_stereo(cand)) return false;
+    if (!find_stereo(cand)) {
+      // a short arc: retry with the circle through the interaction point
+      Circle through = c;
+      if (!refit_circle(hits_, cand.axial, through, 2, kOriginSigma)) return false;
+      cand.circle = through;
+      if (!find_stereo(cand)) return false;
+    }
     if (!in_time(cand)) return false;
     if (std::sqrt(c.cx * c.cx + c.cy * c.cy) + c.r < r_close_) {
       // a curler: its other arm and later turns (displaced by scattering and energy loss) join
@@ -606,6 +641,8 @@ class EventFinder {
   std::vector<detail::ConformalHit> conformal_;
   std::vector<char> active_;
   std::vector<int> plus_, minus_, ids_;  // scratch of build_candidate
+  std::vector<int> tried_arm_;  // axial indices of the arm build_candidate tried (if the other
+                                // arm could be a track), else empty
   std::vector<int> owner_;
   std::vector<char> occupied_;
   std::vector<std::int8_t> arm_;
