@@ -46,23 +46,15 @@ def rates(events, seed):
 @pytest.mark.parametrize("pdg", [13, 11])
 @pytest.mark.parametrize("theta", [(20.0, 25.0), (135.0, 140.0)])
 def test_efficiency_at_the_acceptance_edges(pdg, theta):
-    # 1-7 GeV muons, and electrons (with bremsstrahlung in the simulation), 1600 per point.
-    # Measured (scripts/validate_finding_theta.py, 4000 per point): 98.7 / 97.9% at 20-25 deg,
-    # 97.8 / 97.4% at 135-140 deg (mu / e); the bound is 4 standard errors below the lowest.
+    # 1-7 GeV muons, and electrons (with bremsstrahlung in the simulation), 3000 per point
+    # (binomial error 0.2%). Measured 99.5 / 98.8% at 20-25 deg and 98.8 / 98.7% at 135-140 deg
+    # (mu / e; 97.4-97.9% at 135-140 deg before the time check of a candidate took the median
+    # over its hits instead of the mean, which one out-of-time background hit could spoil).
     rng = np.random.default_rng(1000 + pdg + int(theta[0]))
-    eff, fake, clone = rates(gun(800, rng, pdg, theta), seed=int(theta[0]) + pdg)
-    assert eff >= 0.955
+    eff, fake, clone = rates(gun(1500, rng, pdg, theta), seed=int(theta[0]) + pdg)
+    assert eff >= 0.98
     assert fake <= 0.02
     assert clone <= 0.01
-
-
-@pytest.mark.xfail(strict=True, reason="issue 5 asks >= 98% up to 140 deg; 97.4-97.8% measured "
-                   "at 135-140 deg (finder candidates missing, not fit rejections)")
-def test_backward_edge_reaches_98_percent():
-    rng = np.random.default_rng(7)
-    events = ak.concatenate([gun(1000, rng, 13, (135.0, 140.0)), gun(1000, rng, 11, (135.0, 140.0))])
-    eff, _, _ = rates(events, seed=8)
-    assert eff >= 0.98
 
 
 def test_back_to_back_pair_on_one_circle_is_found_twice():
@@ -87,14 +79,3 @@ def test_back_to_back_pair_on_one_circle_is_found_twice():
     assert eff >= 0.97
     assert fake <= 0.02
     assert clone <= 0.01
-
-
-def test_steep_backward_tracks_are_found():
-    # 145-150 deg: only superlayers 0-1 (8 axial layers, r < 24 cm). 56% were found before the
-    # neighbour rule bridged a missing hit and short arcs were constrained to the origin for the
-    # stereo search; 64% (muons, 3 GeV, 4000 tracks) after. Most of the rest are candidates the
-    # helix fit rejects (70% of them are found before the fit).
-    rng = np.random.default_rng(13)
-    eff, fake, clone = rates(gun(800, rng, 13, (145.0, 150.0), p=(3.0, 3.0)), seed=14)
-    assert eff >= 0.40
-    assert fake <= 0.02

@@ -374,19 +374,25 @@ class EventFinder {
 
   /// With hit times: the hits of a track from the collision at t = 0 have time - drift time =
   /// time of flight ~ s sqrt(1 + tanLambda^2) / c; a later turn of a curler (or an out-of-time
-  /// track) is late.
-  bool in_time(const Candidate& cand) const {
+  /// track) is late. The median over the hits, not the mean: one out-of-time background hit
+  /// picked up by the circle (tens of ns late) would otherwise move a 15-hit track past
+  /// max_time_offset (the single-hit spread is ~3 ns).
+  bool in_time(const Candidate& cand) {
     const double path = std::sqrt(1.0 + cand.tan_lambda * cand.tan_lambda) / kSpeedOfLight;
     const CircleFrame f(cand.circle);
-    double sum = 0.0;
-    int n = 0;
+    std::vector<double>& dt = time_scratch_;
+    dt.clear();
     for (int i : cand.axial) {
       const Hit& h = hits_[static_cast<std::size_t>(i)];
       if (!std::isfinite(h.t0)) continue;
-      sum += h.t0 - f.arc_length(h.x, h.y) * path;
-      ++n;
+      dt.push_back(h.t0 - f.arc_length(h.x, h.y) * path);
     }
-    return n == 0 || sum / static_cast<double>(n) <= opt_.max_time_offset;
+    if (dt.empty()) return true;
+    const auto mid = dt.begin() + static_cast<std::ptrdiff_t>(dt.size() / 2);
+    std::nth_element(dt.begin(), mid, dt.end());
+    double median = *mid;
+    if (dt.size() % 2 == 0) median = 0.5 * (median + *std::max_element(dt.begin(), mid));
+    return median <= opt_.max_time_offset;
   }
 
   /// z where a stereo wire, displaced by +-drift, meets the circle; with the arc length there.
@@ -641,6 +647,7 @@ class EventFinder {
   std::vector<detail::ConformalHit> conformal_;
   std::vector<char> active_;
   std::vector<int> plus_, minus_, ids_;  // scratch of build_candidate
+  std::vector<double> time_scratch_;  // scratch of in_time
   std::vector<int> tried_arm_;  // axial indices of the arm build_candidate tried (if the other
                                 // arm could be a track), else empty
   std::vector<int> owner_;
