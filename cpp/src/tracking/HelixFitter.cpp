@@ -58,8 +58,40 @@ struct HitState {
   bool axial = false;  // wire along z: closed-form DOCA (evaluate_axial)
 };
 
+/// The hits linearised for the annealing, as columns (structure of arrays) so that the weights
+/// of several hits are computed at once: DOCA D, its gradient J (5 columns), drift d, inverse
+/// variance (0 for a hit whose DOCA failed, and for the padding up to a multiple of 4 rows), and
+/// the outputs w (weight / variance) and c (weighted residual / variance) of annealing_weights.
+struct LinearHits {
+  enum Column : int { kDoca = 0, kJac = 1, kDrift = 6, kInvVar = 7, kW = 8, kC = 9, kColumns = 10 };
+  std::size_t n = 0, stride = 0;
+  std::vector<double> data;
+  double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
+  const double* col(int k) const { return data.data() + static_cast<std::size_t>(k) * stride; }
+  /// Load the hits (a range of HitState or of HitState pointers).
+  template <class It, class Deref>
+  void load(It first, It last, Deref deref) {
+    n = static_cast<std::size_t>(last - first);
+    stride = (n + 3) & ~std::size_t{3};
+    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
+    std::size_t i = 0;
+    for (It it = first; it != last; ++it, ++i) {
+      const HitState& hs = deref(*it);
+      const bool ok = hs.ok;
+      col(kDoca)[i] = ok ? hs.doca : 0.0;
+      for (int k = 0; k < 5; ++k) col(kJac + k)[i] = ok ? hs.jac[k] : 0.0;
+      col(kDrift)[i] = hs.drift;
+      col(kInvVar)[i] = ok ? hs.inv_var_eff : 0.0;
+    }
+    for (; i < stride; ++i) {
+      for (int k = 0; k < kW; ++k) col(k)[i] = 0.0;
+    }
+  }
+};
+
 /// Scratch reused across the tracks of one thread.
 struct Workspace {
+  LinearHits linear;
   std::vector<HitState> hits;
   std::vector<int> order;
   std::vector<HitState*> axial_hits;
@@ -132,40 +164,93 @@ inline void add_outer_lower(Eigen::Matrix<double, N, N>& a, const Eigen::Matrix<
   }
 }
 
-/// exp(-x) for 0 <= x < 700, to ~1e-15 relative: x = (k + f) ln 2 with |f| <= 1/2, a degree-13
-/// Taylor polynomial of e^(-f ln 2) (truncation < 3e-17), 2^-k put into the exponent bits.
-/// About a third of the cost of std::exp (no special cases to check), for the annealing weights.
-inline double exp_neg(double x) {
+// Four lanes of doubles (GCC/Clang vector extensions; two SSE2 registers in the portable build,
+// one AVX register in the AVX2 clone of annealing_weights).
+// The helpers are always inlined (into each clone, with its own register width), and their
+// vector arguments never cross a call: hence no ABI concern. GCC still notes the AVX argument
+// passing of such types (-Wpsabi, reported at the end of the file): silenced for this file.
+using V4d = double __attribute__((vector_size(32)));
+using V4l = std::int64_t __attribute__((vector_size(32)));
+#define DARKRECON_V4_INLINE inline __attribute__((always_inline))
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+DARKRECON_V4_INLINE V4d load4(const double* p) {
+  V4d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+DARKRECON_V4_INLINE void store4(double* p, V4d v) { std::memcpy(p, &v, sizeof v); }
+DARKRECON_V4_INLINE V4d select4(V4l mask, V4d a, V4d b) { return (V4d)((mask & (V4l)a) | (~mask & (V4l)b)); }
+DARKRECON_V4_INLINE V4d splat4(double x) { return V4d{x, x, x, x}; }
+
+/// exp(-x) on four lanes for 0 <= x <= 700, to ~1e-15 relative: x = (k + f) ln 2 with |f| <= 1/2,
+/// a degree-13 Taylor polynomial of e^(-f ln 2) (truncation < 3e-17), 2^-k put into the exponent
+/// bits. k = round(x / ln 2) is read from the low mantissa bits of x / ln 2 + 1.5 * 2^52 (SSE2
+/// and AVX2 have no 64-bit float-to-integer conversion). A fraction of the cost of std::exp (no
+/// special cases), for the annealing weights.
+DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
   constexpr double kLog2e = 1.4426950408889634, kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
-  // x >= 0: truncation is the floor (an inline conversion; std::floor is a call without SSE4.1)
-  const auto ki = static_cast<std::int64_t>(x * kLog2e + 0.5);
-  const auto k = static_cast<double>(ki);
-  const double r = (k * kLn2Hi - x) + k * kLn2Lo;  // -x + k ln 2, |r| <= ln2 / 2
-  // Estrin's scheme (short dependency chains) for sum_{i <= 13} r^i / i!
-  const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-  const double p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
-  const double p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-  const double p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0), p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-  const double p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-  const double q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
-  const double p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
-  const auto e = static_cast<std::uint64_t>(1023 - ki) << 52;
-  double scale;
-  std::memcpy(&scale, &e, sizeof scale);
-  return p * scale;
+  constexpr double kShifter = 6755399441055744.0;  // 1.5 * 2^52
+  const V4d t = x * kLog2e + kShifter;
+  const V4d k = t - kShifter;
+  const V4d r = (k * kLn2Hi - x) + k * kLn2Lo;  // -x + k ln 2, |r| <= ln2 / 2
+  const V4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const V4d p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
+  const V4d p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+  const V4d p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0), p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+  const V4d p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+  const V4d q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
+  const V4d p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+  V4d shifter_v = splat4(kShifter);
+  const V4l ki = (V4l)t - (V4l)shifter_v;
+  const V4l e = (1023 - ki) << 52;
+  return p * (V4d)e;
 }
 
-/// exp(-x) and exp(-y) of the two mirror hypotheses of a hit (x, y >= 0). The smaller is left at
-/// 0 when below e^-40 times the larger (it cannot change a weight), and arguments beyond 700 give
-/// 0 directly (no trip through exp's slow underflow path).
-inline void mirror_exps(double x, double y, double& ex, double& ey) {
-  const bool x_low = x <= y;
-  const double lo = x_low ? x : y, hi = x_low ? y : x;
-  const double elo = lo < 700.0 ? exp_neg(lo) : 0.0;
-  const double ehi = hi - lo < 40.0 && hi < 700.0 ? exp_neg(hi) : 0.0;
-  ex = x_low ? elo : ehi;
-  ey = x_low ? ehi : elo;
+/// The annealing weights of every hit at the linearised DOCA D + J . dp (see anneal_step), four
+/// hits at a time: w = W / sigma^2 (W = w+ + w-, the weight of the hit) and c = (d (w+ - w-) -
+/// W D) / sigma^2, the right-hand side of the normal equations per unit gradient. k = 1 / (2 T),
+/// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding) gets w = c = 0.
+/// Results do not depend on which clone runs beyond rounding (no fused multiply-add is used).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
+  const double* dd = lh.col(LinearHits::kDoca);
+  const double* j0 = lh.col(LinearHits::kJac);
+  const double* j1 = lh.col(LinearHits::kJac + 1);
+  const double* j2 = lh.col(LinearHits::kJac + 2);
+  const double* j3 = lh.col(LinearHits::kJac + 3);
+  const double* j4 = lh.col(LinearHits::kJac + 4);
+  const double* dr = lh.col(LinearHits::kDrift);
+  const double* iv = lh.col(LinearHits::kInvVar);
+  double* wo = lh.col(LinearHits::kW);
+  double* co = lh.col(LinearHits::kC);
+  const V4d dp0 = splat4(dp[0]), dp1 = splat4(dp[1]), dp2 = splat4(dp[2]), dp3 = splat4(dp[3]), dp4 = splat4(dp[4]);
+  const V4d vmax = splat4(700.0);
+  for (std::size_t i = 0; i < lh.stride; i += 4) {
+    const V4d doca = load4(dd + i) + (load4(j0 + i) * dp0 + load4(j1 + i) * dp1 + load4(j2 + i) * dp2 +
+                                      load4(j3 + i) * dp3 + load4(j4 + i) * dp4);
+    const V4d d = load4(dr + i), inv_var = load4(iv + i);
+    const V4d kk = k * inv_var;
+    const V4d rp = doca - d, rm = doca + d;
+    const V4d x = kk * rp * rp, y = kk * rm * rm;
+    const V4l x_low = x <= y;
+    const V4d lo = select4(x_low, x, y), hi = select4(x_low, y, x);
+    // The smaller exponential is dropped below e^-40 of the larger, and beyond 700 (as mirror_exps).
+    const V4d elo = select4(lo < vmax, exp_neg4(select4(lo < vmax, lo, vmax)), splat4(0.0));
+    const V4d ehi = select4((hi - lo < 40.0) & (hi < vmax), exp_neg4(select4(hi < vmax, hi, vmax)), splat4(0.0));
+    const V4d ep = select4(x_low, elo, ehi), em = select4(x_low, ehi, elo);
+    const V4d sum = ep + em;
+    const V4d inv = inv_var / (sum + ec);
+    const V4d w = sum * inv;
+    store4(wo + i, w);
+    store4(co + i, d * (ep - em) * inv - w * doca);
+  }
 }
+#undef DARKRECON_V4_INLINE
 
 void evaluate_all(const Helix& h, std::vector<HitState>& hits, bool geometry) {
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
@@ -180,25 +265,17 @@ Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
 /// the steps of the schedule the helix moves by little compared with the drift-circle scale on
 /// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
 /// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
-bool anneal_step(const std::vector<HitState>& hits, double temperature, double cut, Vector5& dp_total) {
+bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_total) {
+  annealing_weights(lh, dp_total.data(), 0.5 / temperature, std::exp(-0.5 * cut / temperature));
   Matrix5 a = Matrix5::Zero();
   Vector5 b = Vector5::Zero();
-  const double ec = std::exp(-0.5 * cut / temperature);
-  for (const auto& hs : hits) {
-    if (!hs.ok) continue;
-    const double k = 0.5 * hs.inv_var_eff / temperature;
-    const double doca = hs.doca + hs.jac.dot(dp_total);
-    const double rp = doca - hs.drift, rm = doca + hs.drift;
-    double ep, em;
-    mirror_exps(k * rp * rp, k * rm * rm, ep, em);
-    const double sum = ep + em;
-    if (!(sum > 0.0)) continue;
-    // weight w = sum / (sum + ec) and value m = d (ep - em) / sum, with one division:
-    // w m = d (ep - em) / (sum + ec).
-    const double inv = hs.inv_var_eff / (sum + ec);
-    const double wi = sum * inv;
-    add_outer_lower(a, hs.jac, wi);
-    b.noalias() += (hs.drift * (ep - em) * inv - wi * doca) * hs.jac;
+  const double* w = lh.col(LinearHits::kW);
+  const double* c = lh.col(LinearHits::kC);
+  for (std::size_t i = 0; i < lh.n; ++i) {
+    Vector5 j;
+    for (int k = 0; k < 5; ++k) j[k] = lh.col(LinearHits::kJac + k)[i];
+    add_outer_lower(a, j, w[i]);
+    b.noalias() += c[i] * j;
   }
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
@@ -400,8 +477,11 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     mean = m > 0 ? mean / m : 1.0;
     double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
     Vector5 dp_total = Vector5::Zero();
+    LinearHits& lh = ws.linear;
+    const auto by_value = [](const HitState& hs) -> const HitState& { return hs; };
+    lh.load(hits.cbegin(), hits.cend(), by_value);
     while (true) {
-      if (!anneal_step(hits, t, cut, dp_total)) {
+      if (!anneal_step(lh, t, cut, dp_total)) {
         out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
@@ -413,13 +493,16 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       // the second-order terms (the closest point sliding along a stereo wire, the curvature)
       // could bias the weights of the next temperature.
       double moved = 0.0;
-      for (const auto& hs : hits) {
-        if (hs.ok) moved = std::max(moved, std::abs(hs.jac.dot(dp_total)));
+      for (std::size_t i = 0; i < lh.n; ++i) {
+        double shift = 0.0;
+        for (int k = 0; k < 5; ++k) shift += lh.col(LinearHits::kJac + k)[i] * dp_total[k];
+        moved = std::max(moved, std::abs(shift));
       }
       if (moved > kRelinearise) {
         h = step(h, dp_total);
         dp_total.setZero();
         evaluate_all(h, hits, ws.geometry);
+        lh.load(hits.cbegin(), hits.cend(), by_value);
         ++evaluations;
       }
     }
@@ -535,23 +618,20 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
   }
   if (m < 5) return;
   double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
+  LinearHits& lh = ws.linear;
+  const auto by_pointer = [](const HitState* hs) -> const HitState& { return *hs; };
+  constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
   for (int k = 0; k < 40; ++k) {
     Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
     Eigen::Vector3d b = Eigen::Vector3d::Zero();
-    const double ec = std::exp(-0.5 * cut / t);
-    for (auto* hs : ax) {
-      if (!hs->ok) continue;
-      const double kk = 0.5 * hs->inv_var_eff / t;
-      const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
-      double ep, em;
-      mirror_exps(kk * rp * rp, kk * rm * rm, ep, em);
-      const double sum = ep + em;
-      if (!(sum > 0.0)) continue;
-      const double inv = hs->inv_var_eff / (sum + ec);
-      const double w = sum * inv;
-      const Eigen::Vector3d j = hs->jac.head<3>();
-      add_outer_lower(a, j, w);
-      b.noalias() += (hs->drift * (ep - em) * inv - w * hs->doca) * j;
+    lh.load(ax.cbegin(), ax.cend(), by_pointer);
+    annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
+    const double* w = lh.col(LinearHits::kW);
+    const double* c = lh.col(LinearHits::kC);
+    for (std::size_t i = 0; i < lh.n; ++i) {
+      const Eigen::Vector3d j(lh.col(LinearHits::kJac)[i], lh.col(LinearHits::kJac + 1)[i], lh.col(LinearHits::kJac + 2)[i]);
+      add_outer_lower(a, j, w[i]);
+      b.noalias() += c[i] * j;
     }
     a.diagonal() *= 1.0 + 1e-9;
     Eigen::LLT<Eigen::Matrix3d> llt(a);

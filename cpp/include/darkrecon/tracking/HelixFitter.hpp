@@ -41,7 +41,11 @@
 // along the helix once its step is below 0.05 cm. The circle prefit starts 10x cooler than the main
 // annealing (hotter is a fit to the wire positions, i.e. the seed) and stops after its first step
 // at T = 1 (unless chi2 still fell by > 1000). About 3 evaluations of the hits per track (1 at
-// the start, 1 after the linearised annealing, 1 in Gauss-Newton). Tracks are handed to threads in
+// the start, 1 after the linearised annealing, 1 in Gauss-Newton). The annealing weights (two
+// exponentials and a division per hit) are computed four hits at a time on the linearised hits
+// stored as columns (GCC/Clang vector extensions: two SSE2 registers in the portable build, plus
+// an AVX2 clone picked at load time on x86-64 Linux; no fused multiply-add, so both give bitwise
+// the same results). Tracks are handed to threads in
 // blocks of 32 from a shared counter, each thread with its own scratch.
 //
 // Multiple scattering (option). The material between consecutive kept hits (path length x,
