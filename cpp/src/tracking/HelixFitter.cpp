@@ -42,6 +42,8 @@ constexpr double kRelinearise = 0.05;
 // annealed fit is a fit to the wire positions, i.e. the Karimaki seed it starts from.
 constexpr double kPrefitScale = 0.1;
 
+inline double square(double x) { return x * x; }
+
 /// Per-hit scratch of one fit.
 struct HitState {
   detail::Wire wire;
@@ -63,7 +65,12 @@ struct HitState {
 /// variance (0 for a hit whose DOCA failed, and for the padding up to a multiple of 4 rows), and
 /// the outputs w (weight / variance) and c (weighted residual / variance) of annealing_weights.
 struct LinearHits {
-  enum Column : int { kDoca = 0, kJac = 1, kDrift = 6, kInvVar = 7, kW = 8, kC = 9, kColumns = 10 };
+  // kX, kY, kUz, kInvVar0: an axial wire's position, direction and inverse variance, for
+  // evaluate_axial_columns (the circle prefit).
+  enum Column : int {
+    kDoca = 0, kJac = 1, kDrift = 6, kInvVar = 7, kW = 8, kC = 9, kX = 10, kY = 11, kUz = 12, kInvVar0 = 13,
+    kColumns = 14
+  };
   std::size_t n = 0, stride = 0;
   std::vector<double> data;
   double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
@@ -85,6 +92,22 @@ struct LinearHits {
     }
     for (; i < stride; ++i) {
       for (int k = 0; k < kW; ++k) col(k)[i] = 0.0;
+    }
+  }
+  /// Load axial hits (pointers) for evaluate_axial_columns: wire, drift and inverse variance.
+  void load_axial(const std::vector<HitState*>& hits) {
+    n = hits.size();
+    stride = (n + 3) & ~std::size_t{3};
+    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
+    for (std::size_t i = 0; i < stride; ++i) {
+      const HitState* hs = i < n ? hits[i] : nullptr;
+      col(kX)[i] = hs ? hs->wire.point.x() : 0.0;
+      col(kY)[i] = hs ? hs->wire.point.y() : 0.0;
+      col(kUz)[i] = hs ? hs->wire.direction.z() : 1.0;
+      col(kDrift)[i] = hs ? hs->drift : 0.0;
+      col(kInvVar0)[i] = hs ? hs->inv_var_eff : 0.0;
+      col(kJac + 3)[i] = 0.0;
+      col(kJac + 4)[i] = 0.0;
     }
   }
 };
@@ -248,6 +271,35 @@ void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
     const V4d w = sum * inv;
     store4(wo + i, w);
     store4(co + i, d * (ep - em) * inv - w * doca);
+  }
+}
+/// evaluate_axial on the columns of lh (loaded by load_axial), four hits at a time: fills the DOCA,
+/// the gradient and the inverse variance (0 where the DOCA is undefined, as hs.ok = false).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh) {
+  const double om = h.omega;
+  const V4d px = splat4(h.d0 * s0), py = splat4(-h.d0 * c0), vc0 = splat4(c0), vs0 = splat4(s0);
+  const V4d one_om_d0 = splat4(1.0 + om * h.d0), zero = splat4(0.0);
+  for (std::size_t i = 0; i < lh.stride; i += 4) {
+    const V4d uz = load4(lh.col(LinearHits::kUz) + i);
+    const V4d qx = load4(lh.col(LinearHits::kX) + i) - px, qy = load4(lh.col(LinearHits::kY) + i) - py;
+    const V4d qe = qx * vs0 - qy * vc0, qf = qx * vc0 + qy * vs0;
+    const V4d q2 = qx * qx + qy * qy;
+    const V4d g = 0.5 * om * q2 - qe;
+    const V4d s2 = 1.0 + 2.0 * om * g;
+    const V4d s2p = select4(s2 > 0.0, s2, zero);
+    const V4d sq = V4d{std::sqrt(s2p[0]), std::sqrt(s2p[1]), std::sqrt(s2p[2]), std::sqrt(s2p[3])};
+    const V4l ok = sq > 1e-12;
+    const V4d sq_safe = select4(ok, sq, splat4(1.0));
+    const V4d f = 2.0 * g / (1.0 + sq);
+    const V4d k = -uz / sq_safe;
+    store4(lh.col(LinearHits::kDoca) + i, select4(ok, -uz * f, zero));
+    store4(lh.col(LinearHits::kJac) + i, select4(ok, k * (1.0 - om * qe), zero));
+    store4(lh.col(LinearHits::kJac + 1) + i, select4(ok, -k * one_om_d0 * qf, zero));
+    store4(lh.col(LinearHits::kJac + 2) + i, select4(ok, k * 0.5 * (q2 - f * f), zero));
+    store4(lh.col(LinearHits::kInvVar) + i, select4(ok, load4(lh.col(LinearHits::kInvVar0) + i), zero));
   }
 }
 #undef DARKRECON_V4_INLINE
@@ -589,6 +641,49 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
   return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
 }
 
+/// The circle prefit (below) without multiple scattering: the hits stay in the columns of lh and
+/// are evaluated there by the closed form, four at a time. The hit states are not touched (the
+/// fit that follows evaluates them again).
+void prefit_circle_axial(Helix& h, const std::vector<HitState*>& ax, const HelixFitterOptions& opt, LinearHits& lh) {
+  const double cut = opt.outlier_chi2_cut;
+  lh.load_axial(ax);
+  evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
+  double mean = 0.0;
+  int m = 0;
+  for (std::size_t i = 0; i < lh.n; ++i) {
+    const double iv = lh.col(LinearHits::kInvVar)[i];
+    if (!(iv > 0.0)) continue;
+    mean += square(std::abs(lh.col(LinearHits::kDoca)[i]) - lh.col(LinearHits::kDrift)[i]) * iv;
+    ++m;
+  }
+  if (m < 5) return;
+  double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
+  constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
+  for (int k = 0; k < 40; ++k) {
+    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d b = Eigen::Vector3d::Zero();
+    annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
+    const double* w = lh.col(LinearHits::kW);
+    const double* c = lh.col(LinearHits::kC);
+    for (std::size_t i = 0; i < lh.n; ++i) {
+      const Eigen::Vector3d j(lh.col(LinearHits::kJac)[i], lh.col(LinearHits::kJac + 1)[i], lh.col(LinearHits::kJac + 2)[i]);
+      add_outer_lower(a, j, w[i]);
+      b.noalias() += c[i] * j;
+    }
+    a.diagonal() *= 1.0 + 1e-9;
+    Eigen::LLT<Eigen::Matrix3d> llt(a);
+    if (llt.info() != Eigen::Success) return;
+    const Eigen::Vector3d dp = llt.solve(b);
+    if (!dp.allFinite()) return;
+    h.d0 += dp[0];
+    h.phi0 += dp[1];
+    h.omega += dp[2];
+    evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
+    if (t <= 1.0 && dp.dot(b) < 1e3) break;
+    t = std::max(1.0, t * opt.anneal_factor);
+  }
+}
+
 /// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
 /// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
 void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt, Workspace& ws) {
@@ -601,6 +696,10 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     if (u.x() * u.x() + u.y() * u.y() < 1e-12) ax.push_back(&hs);
   }
   if (ax.size() < 5) return;
+  if (!geometry && std::all_of(ax.begin(), ax.end(), [](const HitState* hs) { return hs->axial; })) {
+    prefit_circle_axial(h, ax, opt, ws.linear);
+    return;
+  }
   const auto eval = [&]() {
     const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
     for (auto* hs : ax) evaluate(h, c0, s0, *hs, geometry);
