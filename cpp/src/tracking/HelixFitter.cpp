@@ -273,6 +273,29 @@ void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
     store4(co + i, d * (ep - em) * inv - w * doca);
   }
 }
+/// The normal equations sum_i w_i J_i J_i^T (lower triangle, column by column: 15 values) and
+/// sum_i c_i J_i (5 values) from the columns of lh, four hits per lane; the lanes are added at
+/// the end in a fixed order (deterministic, independent of threads).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void normal_equations(const LinearHits& lh, double* out) {
+  V4d acc[20];
+  for (auto& v : acc) v = splat4(0.0);
+  for (std::size_t i = 0; i < lh.stride; i += 4) {
+    V4d j[5];
+    for (int k = 0; k < 5; ++k) j[k] = load4(lh.col(LinearHits::kJac + k) + i);
+    const V4d w = load4(lh.col(LinearHits::kW) + i), c = load4(lh.col(LinearHits::kC) + i);
+    int m = 0;
+    for (int col = 0; col < 5; ++col) {
+      const V4d wj = w * j[col];
+      for (int r = col; r < 5; ++r) acc[m++] += wj * j[r];
+    }
+    for (int k = 0; k < 5; ++k) acc[15 + k] += c * j[k];
+  }
+  for (int m = 0; m < 20; ++m) out[m] = (acc[m][0] + acc[m][1]) + (acc[m][2] + acc[m][3]);
+}
+
 /// evaluate_axial on the columns of lh (loaded by load_axial), four hits at a time: fills the DOCA,
 /// the gradient and the inverse variance (0 where the DOCA is undefined, as hs.ok = false).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -317,18 +340,23 @@ Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
 /// the steps of the schedule the helix moves by little compared with the drift-circle scale on
 /// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
 /// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
+/// normal_equations unpacked into A (lower triangle) and b.
+void normal_equations(const LinearHits& lh, Matrix5& a, Vector5& b) {
+  double out[20];
+  normal_equations(lh, out);
+  a.setZero();
+  int m = 0;
+  for (int c = 0; c < 5; ++c) {
+    for (int r = c; r < 5; ++r) a(r, c) = out[m++];
+  }
+  for (int k = 0; k < 5; ++k) b[k] = out[15 + k];
+}
+
 bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_total) {
   annealing_weights(lh, dp_total.data(), 0.5 / temperature, std::exp(-0.5 * cut / temperature));
-  Matrix5 a = Matrix5::Zero();
-  Vector5 b = Vector5::Zero();
-  const double* w = lh.col(LinearHits::kW);
-  const double* c = lh.col(LinearHits::kC);
-  for (std::size_t i = 0; i < lh.n; ++i) {
-    Vector5 j;
-    for (int k = 0; k < 5; ++k) j[k] = lh.col(LinearHits::kJac + k)[i];
-    add_outer_lower(a, j, w[i]);
-    b.noalias() += c[i] * j;
-  }
+  Matrix5 a;
+  Vector5 b;
+  normal_equations(lh, a, b);
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
   Eigen::LLT<Matrix5> llt(a);
@@ -339,22 +367,36 @@ bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_tot
   return true;
 }
 
-/// Normal equations of the hard (left/right resolved) fit with a diagonal hit covariance.
-double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector5& b, int& n_used) {
-  a.setZero();
-  b.setZero();
+/// Normal equations of the hard (left/right resolved) fit with a diagonal hit covariance. With
+/// s = sign D the residual is r = s D - d and its gradient s J, so a hit adds J J^T / sigma^2 (s^2
+/// = 1) to A and -s r J / sigma^2 to b: the columns of lh get w = 1 / sigma^2 and c = -s r / sigma^2
+/// (0 for hits not used) and normal_equations sums them.
+double accumulate_diagonal(const std::vector<HitState>& hits, LinearHits& lh, Matrix5& a, Vector5& b, int& n_used) {
   double chi2 = 0.0;
   n_used = 0;
-  for (const auto& hs : hits) {
-    if (!hs.used || !hs.ok) continue;
-    const double sgn = hs.doca >= 0.0 ? 1.0 : -1.0;
-    const double r = sgn * hs.doca - hs.drift;
-    const Vector5 j = sgn * hs.jac;
-    add_outer_lower(a, j, hs.inv_var);
-    b.noalias() -= (hs.inv_var * r) * j;
-    chi2 += hs.inv_var * r * r;
+  const std::size_t n = hits.size();
+  lh.n = n;
+  lh.stride = (n + 3) & ~std::size_t{3};
+  if (lh.data.size() < LinearHits::kColumns * lh.stride) lh.data.resize(LinearHits::kColumns * lh.stride);
+  double* w = lh.col(LinearHits::kW);
+  double* c = lh.col(LinearHits::kC);
+  for (std::size_t i = 0; i < lh.stride; ++i) {
+    const HitState* hs = i < n ? &hits[i] : nullptr;
+    if (!hs || !hs->used || !hs->ok) {
+      for (int k = 0; k < 5; ++k) lh.col(LinearHits::kJac + k)[i] = 0.0;
+      w[i] = 0.0;
+      c[i] = 0.0;
+      continue;
+    }
+    const double sgn = hs->doca >= 0.0 ? 1.0 : -1.0;
+    const double r = sgn * hs->doca - hs->drift;
+    for (int k = 0; k < 5; ++k) lh.col(LinearHits::kJac + k)[i] = hs->jac[k];
+    w[i] = hs->inv_var;
+    c[i] = -(hs->inv_var * r) * sgn;
+    chi2 += hs->inv_var * r * r;
     ++n_used;
   }
+  normal_equations(lh, a, b);
   return chi2;
 }
 
@@ -570,7 +612,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   int n_used = 0;
   const auto accumulate = [&](const Helix& hh) {
     return opt.multiple_scattering ? accumulate_scattering(hh, hits, ws, opt, a, b, n_used)
-                                   : accumulate_diagonal(hits, a, b, n_used);
+                                   : accumulate_diagonal(hits, ws.linear, a, b, n_used);
   };
   ws.v_valid = false;
   double chi2 = accumulate(h);
@@ -660,16 +702,12 @@ void prefit_circle_axial(Helix& h, const std::vector<HitState*>& ax, const Helix
   double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
   constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
   for (int k = 0; k < 40; ++k) {
-    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
-    Eigen::Vector3d b = Eigen::Vector3d::Zero();
     annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
-    const double* w = lh.col(LinearHits::kW);
-    const double* c = lh.col(LinearHits::kC);
-    for (std::size_t i = 0; i < lh.n; ++i) {
-      const Eigen::Vector3d j(lh.col(LinearHits::kJac)[i], lh.col(LinearHits::kJac + 1)[i], lh.col(LinearHits::kJac + 2)[i]);
-      add_outer_lower(a, j, w[i]);
-      b.noalias() += c[i] * j;
-    }
+    Matrix5 a5;
+    Vector5 b5;
+    normal_equations(lh, a5, b5);  // the z columns of the axial hits are 0
+    Eigen::Matrix3d a = a5.topLeftCorner<3, 3>();
+    const Eigen::Vector3d b = b5.head<3>();
     a.diagonal() *= 1.0 + 1e-9;
     Eigen::LLT<Eigen::Matrix3d> llt(a);
     if (llt.info() != Eigen::Success) return;
