@@ -94,13 +94,14 @@ struct LinearHits {
       for (int k = 0; k < kW; ++k) col(k)[i] = 0.0;
     }
   }
-  /// Load axial hits (pointers) for evaluate_axial_columns: wire, drift and inverse variance.
-  void load_axial(const std::vector<HitState*>& hits) {
-    n = hits.size();
+  /// Load the axial hits hits[index[i]] for evaluate_axial_columns: wire, drift and inverse
+  /// variance.
+  void load_axial(const std::vector<HitState>& hits, const std::vector<std::size_t>& index) {
+    n = index.size();
     stride = (n + 3) & ~std::size_t{3};
     if (data.size() < kColumns * stride) data.resize(kColumns * stride);
     for (std::size_t i = 0; i < stride; ++i) {
-      const HitState* hs = i < n ? hits[i] : nullptr;
+      const HitState* hs = i < n ? &hits[index[i]] : nullptr;
       col(kX)[i] = hs ? hs->wire.point.x() : 0.0;
       col(kY)[i] = hs ? hs->wire.point.y() : 0.0;
       col(kUz)[i] = hs ? hs->wire.direction.z() : 1.0;
@@ -115,6 +116,10 @@ struct LinearHits {
 /// Scratch reused across the tracks of one thread.
 struct Workspace {
   LinearHits linear;
+  // Without multiple scattering: the axial hits (indices into hits) also as columns, evaluated
+  // four at a time by evaluate_all.
+  LinearHits axial;
+  std::vector<std::size_t> axial_index;
   std::vector<HitState> hits;
   std::vector<int> order;
   std::vector<HitState*> axial_hits;
@@ -327,9 +332,24 @@ void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh
 }
 #undef DARKRECON_V4_INLINE
 
-void evaluate_all(const Helix& h, std::vector<HitState>& hits, bool geometry) {
+void evaluate_all(const Helix& h, Workspace& ws) {
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
-  for (auto& hs : hits) evaluate(h, c0, s0, hs, geometry);
+  if (ws.geometry) {
+    for (auto& hs : ws.hits) evaluate(h, c0, s0, hs, true);
+    return;
+  }
+  // The axial hits in closed form four at a time, copied back to their states; the others one by one.
+  LinearHits& ax = ws.axial;
+  evaluate_axial_columns(h, c0, s0, ax);
+  for (std::size_t i = 0; i < ax.n; ++i) {
+    HitState& hs = ws.hits[ws.axial_index[i]];
+    hs.ok = ax.col(LinearHits::kInvVar)[i] > 0.0;
+    hs.doca = ax.col(LinearHits::kDoca)[i];
+    for (int k = 0; k < 5; ++k) hs.jac[k] = ax.col(LinearHits::kJac + k)[i];
+  }
+  for (auto& hs : ws.hits) {
+    if (!hs.axial) evaluate(h, c0, s0, hs, false);
+  }
 }
 
 Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
@@ -555,7 +575,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     const bool warm_ok = warm && std::isfinite(hs.s) && (hs.ok || !axial);
     if (!warm_ok) hs.s = detail::doca_start(h, hs.wire);
   }
-  evaluate_all(h, hits, ws.geometry);
+  evaluate_all(h, ws);
   int evaluations = 1;
   const double cut = opt.outlier_chi2_cut;
   set_effective_variances(h, hits, opt, ws.order);
@@ -595,13 +615,13 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       if (moved > kRelinearise) {
         h = step(h, dp_total);
         dp_total.setZero();
-        evaluate_all(h, hits, ws.geometry);
+        evaluate_all(h, ws);
         lh.load(hits.cbegin(), hits.cend(), by_value);
         ++evaluations;
       }
     }
     h = step(h, dp_total);
-    evaluate_all(h, hits, ws.geometry);
+    evaluate_all(h, ws);
     ++evaluations;
     set_effective_variances(h, hits, opt, ws.order);
     for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
@@ -637,7 +657,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       double chi2_new = kNaN;
       for (int halving = 0; halving < 8; ++halving) {
         h = step(h0, dp);
-        evaluate_all(h, hits, ws.geometry);
+        evaluate_all(h, ws);
         ++evaluations;
         chi2_new = accumulate(h);
         if (chi2_new <= chi2 * (1.0 + 1e-10) + 1e-10) break;
@@ -658,7 +678,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     }
     const bool refresh_v = opt.multiple_scattering && round < 2;
     if (!changed && !refresh_v) break;
-    evaluate_all(h, hits, ws.geometry);
+    evaluate_all(h, ws);
     ++evaluations;
     ws.v_valid = false;
     chi2 = accumulate(h);
@@ -683,12 +703,11 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
   return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
 }
 
-/// The circle prefit (below) without multiple scattering: the hits stay in the columns of lh and
-/// are evaluated there by the closed form, four at a time. The hit states are not touched (the
-/// fit that follows evaluates them again).
-void prefit_circle_axial(Helix& h, const std::vector<HitState*>& ax, const HelixFitterOptions& opt, LinearHits& lh) {
+/// The circle prefit (below) without multiple scattering: the axial hits stay in the columns of
+/// lh (ws.axial) and are evaluated there by the closed form, four at a time. The hit states are
+/// not touched (the fit that follows evaluates them again).
+void prefit_circle_axial(Helix& h, const HelixFitterOptions& opt, LinearHits& lh) {
   const double cut = opt.outlier_chi2_cut;
-  lh.load_axial(ax);
   evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
   double mean = 0.0;
   int m = 0;
@@ -735,7 +754,7 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
   }
   if (ax.size() < 5) return;
   if (!geometry && std::all_of(ax.begin(), ax.end(), [](const HitState* hs) { return hs->axial; })) {
-    prefit_circle_axial(h, ax, opt, ws.linear);
+    prefit_circle_axial(h, opt, ws.axial);  // the same hits, already loaded (fit_one)
     return;
   }
   const auto eval = [&]() {
@@ -842,6 +861,13 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.lr = 1.0;
     hs.s = kNaN;
     hs.axial = hs.wire.direction.x() * hs.wire.direction.x() + hs.wire.direction.y() * hs.wire.direction.y() < 1e-24;
+  }
+  if (!ws.geometry) {
+    ws.axial_index.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (hits[i].axial) ws.axial_index.push_back(i);
+    }
+    ws.axial.load_axial(hits, ws.axial_index);
   }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo

@@ -45,8 +45,10 @@
 // exponentials and a division per hit) are computed four hits at a time on the linearised hits
 // stored as columns (GCC/Clang vector extensions: two SSE2 registers in the portable build, plus
 // an AVX2 clone picked at load time on x86-64 Linux; no fused multiply-add, so both give bitwise
-// the same results). Without multiple scattering the circle prefit keeps its axial hits in such
-// columns and evaluates their closed-form DOCAs there, four at a time. Tracks are handed to threads in
+// the same results). Without multiple scattering the axial hits are also kept in such columns
+// and their closed-form DOCAs evaluated four at a time (the circle prefit works on the columns
+// alone; the other evaluations copy the results to the hit states). The Gauss-Newton normal
+// equations are summed four hits per lane too. Tracks are handed to threads in
 // blocks of 32 from a shared counter, each thread with its own scratch.
 //
 // Multiple scattering (option). The material between consecutive kept hits (path length x,
