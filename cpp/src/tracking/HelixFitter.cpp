@@ -36,6 +36,7 @@ using Vector5 = Eigen::Matrix<double, 5, 1>;
 using Matrix5 = Eigen::Matrix<double, 5, 5>;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kTaylorStep = 0.05;  // cm, see evaluate()
+constexpr double kNewtonTolerance = 1e-9;  // cm, the DOCA Newton iteration's convergence
 // cm: the annealing re-evaluates the hits when a linearised step moved a DOCA by more than this
 constexpr double kRelinearise = 0.05;
 // The circle prefit starts 10x cooler than the main annealing: above T ~ (d_max / sigma)^2 the
@@ -113,8 +114,43 @@ struct LinearHits {
   }
 };
 
+/// The stereo hits (without multiple scattering) as columns for evaluate_stereo_columns: the
+/// wire, the start arc length and, after the evaluation, the DOCA, its gradient, the closest point
+/// and normal, and kDone = 1 where the vectorised first Newton iteration settled the hit.
+struct StereoHits {
+  enum Column : int {
+    kPx = 0, kPy, kPz, kUx, kUy, kUz, kS, kDoca, kJac, kPosX = kJac + 5, kPosY, kPosZ, kNx, kNy, kNz, kDone,
+    kColumns
+  };
+  std::size_t n = 0, stride = 0;
+  std::vector<double> data;
+  std::vector<std::size_t> index;  // into the hit states
+  double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
+  void load(const std::vector<HitState>& hits) {
+    index.clear();
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      if (!hits[i].axial) index.push_back(i);
+    }
+    n = index.size();
+    stride = (n + 3) & ~std::size_t{3};
+    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
+    for (std::size_t i = 0; i < stride; ++i) {
+      const HitState* hs = i < n ? &hits[index[i]] : nullptr;
+      // padding: a wire along y through (1, 0, 0), s = 0 (finite, never copied back)
+      col(kPx)[i] = hs ? hs->wire.point.x() : 1.0;
+      col(kPy)[i] = hs ? hs->wire.point.y() : 0.0;
+      col(kPz)[i] = hs ? hs->wire.point.z() : 0.0;
+      col(kUx)[i] = hs ? hs->wire.direction.x() : 0.0;
+      col(kUy)[i] = hs ? hs->wire.direction.y() : 1.0;
+      col(kUz)[i] = hs ? hs->wire.direction.z() : 0.0;
+      col(kS)[i] = 0.0;
+    }
+  }
+};
+
 /// Scratch reused across the tracks of one thread.
 struct Workspace {
+  StereoHits stereo;
   LinearHits linear;
   // Without multiple scattering: the axial hits (indices into hits) also as columns, evaluated
   // four at a time by evaluate_all.
@@ -168,7 +204,7 @@ void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry)
   // Newton from the previous arc length; once a step is below 0.05 cm the closest point is moved
   // along the helix to second order instead of another evaluation: the DOCA error is then
   // O(step^3 omega^2) < 1e-7 cm for omega < 0.03/cm, and vanishes as the fit converges.
-  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s, 12, 1e-9, kTaylorStep);
+  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s, 12, kNewtonTolerance, kTaylorStep);
   hs.s = r.s;
   hs.ok = r.ok;
   hs.doca = r.doca;
@@ -199,6 +235,7 @@ inline void add_outer_lower(Eigen::Matrix<double, N, N>& a, const Eigen::Matrix<
 // passing of such types (-Wpsabi, reported at the end of the file): silenced for this file.
 using V4d = double __attribute__((vector_size(32)));
 using V4l = std::int64_t __attribute__((vector_size(32)));
+using V4u = std::uint64_t __attribute__((vector_size(32)));
 #define DARKRECON_V4_INLINE inline __attribute__((always_inline))
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -330,6 +367,113 @@ void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh
     store4(lh.col(LinearHits::kInvVar) + i, select4(ok, load4(lh.col(LinearHits::kInvVar0) + i), zero));
   }
 }
+
+/// sin and cos on four lanes (|x| up to ~1e5): x = q pi/2 + r with |r| <= pi/4 (two-part pi/2,
+/// Cody & Waite), then the fdlibm kernel polynomials of sin r and cos r (about 1 ulp) and the
+/// quadrant's swap and signs.
+DARKRECON_V4_INLINE void sincos4(V4d x, V4d& sin_x, V4d& cos_x) {
+  constexpr double kTwoOverPi = 0.63661977236758134308, kPio2Hi = 1.57079632673412561417e+00,
+                   kPio2Lo = 6.07710050650619224932e-11, kShifter = 6755399441055744.0;
+  const V4d t = x * kTwoOverPi + kShifter;
+  const V4d q = t - kShifter;
+  V4d shifter_v = splat4(kShifter);
+  const V4l qi = (V4l)t - (V4l)shifter_v;
+  const V4d r = (x - q * kPio2Hi) - q * kPio2Lo;
+  const V4d z = r * r;
+  const V4d ps = -1.66666666666666324348e-01 +
+                 z * (8.33333333332248946124e-03 +
+                      z * (-1.98412698298579493134e-04 +
+                           z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10))));
+  const V4d pc = 4.16666666666666019037e-02 +
+                 z * (-1.38888888888741095749e-03 +
+                      z * (2.48015872894767294178e-05 +
+                           z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11))));
+  const V4d sr = r + r * z * ps;
+  const V4d cr = (1.0 - 0.5 * z) + z * z * pc;
+  const V4l swap = (qi & 1) != 0;
+  const V4d s = select4(swap, cr, sr), c = select4(swap, sr, cr);
+  // bit 1 of the quadrant (of the quadrant + 1) is the sign of the sine (the cosine)
+  sin_x = (V4d)((V4u)s ^ ((V4u)(qi & 2) << 62));
+  cos_x = (V4d)((V4u)c ^ ((V4u)((qi + 1) & 2) << 62));
+}
+
+/// The first Newton iteration of detail::doca for four stereo hits at a time, from the arc
+/// lengths in kS: where it ends as detail::doca's does after one iteration (a step below the
+/// Taylor threshold, moved to second order; or below the tolerance) and the normal is defined, the
+/// DOCA, gradient, closest point and normal are filled and kDone = 1; elsewhere kDone = 0 and the
+/// caller runs detail::doca on that hit (the same result as before for every hit, up to rounding).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double taylor_step, double tolerance,
+                             StereoHits& st) {
+  const V4d c0 = splat4(c0_), s0 = splat4(s0_), om = splat4(h.omega), tl = splat4(h.tan_lambda);
+  const V4d d0 = splat4(h.d0), z0 = splat4(h.z0), zero = splat4(0.0), one = splat4(1.0);
+  for (std::size_t i = 0; i < st.stride; i += 4) {
+    const V4d wx = load4(st.col(StereoHits::kPx) + i), wy = load4(st.col(StereoHits::kPy) + i),
+              wz = load4(st.col(StereoHits::kPz) + i);
+    const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
+              uz = load4(st.col(StereoHits::kUz) + i);
+    V4d s = load4(st.col(StereoHits::kS) + i);
+    // ChiFunctions (Helix.hpp) of chi = omega s: series below |chi| = 0.05, closed form above
+    const V4d chi = om * s;
+    V4d sin_chi, cos_chi;
+    sincos4(chi, sin_chi, cos_chi);
+    const V4d c2 = chi * chi;
+    const V4l small = (chi < 0.05) & (chi > -0.05);
+    const V4d inv = 1.0 / select4(small, one, chi);
+    const V4d a_l = sin_chi * inv, b_l = (1.0 - cos_chi) * inv;
+    const V4d fa = select4(small, 1.0 - c2 / 6.0 * (1.0 - c2 / 20.0 * (1.0 - c2 / 42.0)), a_l);
+    const V4d fb = select4(small, chi / 2.0 * (1.0 - c2 / 12.0 * (1.0 - c2 / 30.0)), b_l);
+    const V4d fda = select4(small, -chi / 3.0 * (1.0 - c2 / 10.0 * (1.0 - c2 / 28.0)), (cos_chi - a_l) * inv);
+    const V4d fdb = select4(small, 0.5 - c2 / 8.0 * (1.0 - c2 / 18.0 * (1.0 - c2 / 40.0)), (sin_chi - b_l) * inv);
+    V4d px = d0 * s0 + s * (c0 * fa + s0 * fb), py = -d0 * c0 + s * (s0 * fa - c0 * fb), pz = z0 + tl * s;
+    V4d tx = c0 * cos_chi + s0 * sin_chi, ty = s0 * cos_chi - c0 * sin_chi;
+    const V4d s2 = s * s;
+    const V4d dwx = s2 * (c0 * fda + s0 * fdb), dwy = s2 * (s0 * fda - c0 * fdb);
+    const V4d dx = px - wx, dy = py - wy, dz = pz - wz;
+    const V4d ud = ux * dx + uy * dy + uz * dz;
+    const V4d qx = dx - ux * ud, qy = dy - uy * ud, qz = dz - uz * ud;
+    const V4d ut = ux * tx + uy * ty + uz * tl;
+    const V4d g = qx * tx + qy * ty + qz * tl;
+    const V4d gn = tx * tx + ty * ty + tl * tl - ut * ut;
+    const V4d t2x = om * ty, t2y = -om * tx;
+    V4d gpp = gn + qx * t2x + qy * t2y;
+    gpp = select4(gpp > 0.25 * gn, gpp, gn);
+    const V4d step = -g / select4(gn > 1e-300, gpp, one);
+    const V4d abs_step = select4(step < 0.0, -step, step);
+    const V4l tiny = abs_step < tolerance;
+    const V4l moved = ~tiny & (abs_step < taylor_step);
+    const V4d mstep = select4(moved, step, zero);  // 0 where converged without a move
+    s = s + mstep;
+    px = px + mstep * tx + (0.5 * mstep * mstep) * t2x;
+    py = py + mstep * ty + (0.5 * mstep * mstep) * t2y;
+    pz = pz + mstep * tl;
+    tx = tx + mstep * t2x;
+    ty = ty + mstep * t2y;
+    // n = u x t
+    const V4d nx = uy * tl - uz * ty, ny = uz * tx - ux * tl, nz = ux * ty - uy * tx;
+    const V4d nn2 = nx * nx + ny * ny + nz * nz;
+    const V4d nn = V4d{std::sqrt(nn2[0]), std::sqrt(nn2[1]), std::sqrt(nn2[2]), std::sqrt(nn2[3])};
+    const V4l done = (gn > 1e-300) & (tiny | moved) & (nn > 1e-12);
+    const V4d inv_nn = 1.0 / select4(done, nn, one);
+    const V4d ex = nx * inv_nn, ey = ny * inv_nn, ez = nz * inv_nn;
+    store4(st.col(StereoHits::kS) + i, s);
+    store4(st.col(StereoHits::kDoca) + i, ex * (px - wx) + ey * (py - wy) + ez * (pz - wz));
+    store4(st.col(StereoHits::kJac) + i, ex * s0 - ey * c0);
+    store4(st.col(StereoHits::kJac + 1) + i, -ex * py + ey * px);
+    store4(st.col(StereoHits::kJac + 2) + i, ex * dwx + ey * dwy);
+    store4(st.col(StereoHits::kJac + 3) + i, ez);
+    store4(st.col(StereoHits::kJac + 4) + i, ez * s);
+    store4(st.col(StereoHits::kPosX) + i, px);
+    store4(st.col(StereoHits::kPosY) + i, py);
+    store4(st.col(StereoHits::kPosZ) + i, pz);
+    store4(st.col(StereoHits::kNx) + i, ex);
+    store4(st.col(StereoHits::kNy) + i, ey);
+    store4(st.col(StereoHits::kNz) + i, ez);
+    store4(st.col(StereoHits::kDone) + i, select4(done, one, zero));
+  }
+}
 #undef DARKRECON_V4_INLINE
 
 void evaluate_all(const Helix& h, Workspace& ws) {
@@ -347,8 +491,22 @@ void evaluate_all(const Helix& h, Workspace& ws) {
     hs.doca = ax.col(LinearHits::kDoca)[i];
     for (int k = 0; k < 5; ++k) hs.jac[k] = ax.col(LinearHits::kJac + k)[i];
   }
-  for (auto& hs : ws.hits) {
-    if (!hs.axial) evaluate(h, c0, s0, hs, false);
+  // The stereo hits: the first Newton iteration four at a time, detail::doca for the rest.
+  StereoHits& st = ws.stereo;
+  for (std::size_t i = 0; i < st.n; ++i) st.col(StereoHits::kS)[i] = ws.hits[st.index[i]].s;
+  evaluate_stereo_columns(h, c0, s0, kTaylorStep, kNewtonTolerance, st);
+  for (std::size_t i = 0; i < st.n; ++i) {
+    HitState& hs = ws.hits[st.index[i]];
+    if (!(st.col(StereoHits::kDone)[i] > 0.0)) {
+      evaluate(h, c0, s0, hs, false);
+      continue;
+    }
+    hs.ok = true;
+    hs.s = st.col(StereoHits::kS)[i];
+    hs.doca = st.col(StereoHits::kDoca)[i];
+    for (int k = 0; k < 5; ++k) hs.jac[k] = st.col(StereoHits::kJac + k)[i];
+    hs.pos = Vector3(st.col(StereoHits::kPosX)[i], st.col(StereoHits::kPosY)[i], st.col(StereoHits::kPosZ)[i]);
+    hs.normal = Vector3(st.col(StereoHits::kNx)[i], st.col(StereoHits::kNy)[i], st.col(StereoHits::kNz)[i]);
   }
 }
 
@@ -868,6 +1026,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
       if (hits[i].axial) ws.axial_index.push_back(i);
     }
     ws.axial.load_axial(hits, ws.axial_index);
+    ws.stereo.load(hits);
   }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo

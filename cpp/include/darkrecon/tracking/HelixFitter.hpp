@@ -47,7 +47,10 @@
 // an AVX2 clone picked at load time on x86-64 Linux; no fused multiply-add, so both give bitwise
 // the same results). Without multiple scattering the axial hits are also kept in such columns
 // and their closed-form DOCAs evaluated four at a time (the circle prefit works on the columns
-// alone; the other evaluations copy the results to the hit states). The Gauss-Newton normal
+// alone; the other evaluations copy the results to the hit states). The stereo hits' first
+// Newton iteration (warm-started, it nearly always ends in the second-order move) runs four hits
+// at a time as well, with an inline sin/cos (fdlibm kernel polynomials); a hit whose iteration
+// does not end there goes through the scalar Newton from the same start. The Gauss-Newton normal
 // equations are summed four hits per lane too. Tracks are handed to threads in
 // blocks of 32 from a shared counter, each thread with its own scratch.
 //
