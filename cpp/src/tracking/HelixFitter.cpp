@@ -397,11 +397,14 @@ DARKRECON_V4_INLINE void sincos4(V4d x, V4d& sin_x, V4d& cos_x) {
   cos_x = (V4d)((V4u)c ^ ((V4u)((qi + 1) & 2) << 62));
 }
 
-/// The first Newton iteration of detail::doca for four stereo hits at a time, from the arc
-/// lengths in kS: where it ends as detail::doca's does after one iteration (a step below the
-/// Taylor threshold, moved to second order; or below the tolerance) and the normal is defined, the
-/// DOCA, gradient, closest point and normal are filled and kDone = 1; elsewhere kDone = 0 and the
-/// caller runs detail::doca on that hit (the same result as before for every hit, up to rounding).
+/// The Newton iteration of detail::doca for four stereo hits at a time, from the arc lengths in
+/// kS, for up to kStereoVectorIterations iterations: a hit is settled where detail::doca would
+/// stop (a step below the Taylor threshold, moved to second order, or below the tolerance) with
+/// a defined normal; its DOCA, gradient, closest point and normal are filled and kDone = 1.
+/// Elsewhere (no convergence yet, or a degenerate geometry) kDone = 0 and the caller runs
+/// detail::doca on that hit from the start in its hit state. Every hit thus gets the result
+/// of detail::doca up to rounding.
+constexpr int kStereoVectorIterations = 4;
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 __attribute__((target_clones("avx2", "default")))
 #endif
@@ -414,63 +417,81 @@ void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double tayl
               wz = load4(st.col(StereoHits::kPz) + i);
     const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
               uz = load4(st.col(StereoHits::kUz) + i);
-    V4d s = load4(st.col(StereoHits::kS) + i);
-    // ChiFunctions (Helix.hpp) of chi = omega s: series below |chi| = 0.05, closed form above
-    const V4d chi = om * s;
-    V4d sin_chi, cos_chi;
-    sincos4(chi, sin_chi, cos_chi);
-    const V4d c2 = chi * chi;
-    const V4l small = (chi < 0.05) & (chi > -0.05);
-    const V4d inv = 1.0 / select4(small, one, chi);
-    const V4d a_l = sin_chi * inv, b_l = (1.0 - cos_chi) * inv;
-    const V4d fa = select4(small, 1.0 - c2 / 6.0 * (1.0 - c2 / 20.0 * (1.0 - c2 / 42.0)), a_l);
-    const V4d fb = select4(small, chi / 2.0 * (1.0 - c2 / 12.0 * (1.0 - c2 / 30.0)), b_l);
-    const V4d fda = select4(small, -chi / 3.0 * (1.0 - c2 / 10.0 * (1.0 - c2 / 28.0)), (cos_chi - a_l) * inv);
-    const V4d fdb = select4(small, 0.5 - c2 / 8.0 * (1.0 - c2 / 18.0 * (1.0 - c2 / 40.0)), (sin_chi - b_l) * inv);
-    V4d px = d0 * s0 + s * (c0 * fa + s0 * fb), py = -d0 * c0 + s * (s0 * fa - c0 * fb), pz = z0 + tl * s;
-    V4d tx = c0 * cos_chi + s0 * sin_chi, ty = s0 * cos_chi - c0 * sin_chi;
-    const V4d s2 = s * s;
-    const V4d dwx = s2 * (c0 * fda + s0 * fdb), dwy = s2 * (s0 * fda - c0 * fdb);
-    const V4d dx = px - wx, dy = py - wy, dz = pz - wz;
-    const V4d ud = ux * dx + uy * dy + uz * dz;
-    const V4d qx = dx - ux * ud, qy = dy - uy * ud, qz = dz - uz * ud;
-    const V4d ut = ux * tx + uy * ty + uz * tl;
-    const V4d g = qx * tx + qy * ty + qz * tl;
-    const V4d gn = tx * tx + ty * ty + tl * tl - ut * ut;
-    const V4d t2x = om * ty, t2y = -om * tx;
-    V4d gpp = gn + qx * t2x + qy * t2y;
-    gpp = select4(gpp > 0.25 * gn, gpp, gn);
-    const V4d step = -g / select4(gn > 1e-300, gpp, one);
-    const V4d abs_step = select4(step < 0.0, -step, step);
-    const V4l tiny = abs_step < tolerance;
-    const V4l moved = ~tiny & (abs_step < taylor_step);
-    const V4d mstep = select4(moved, step, zero);  // 0 where converged without a move
-    s = s + mstep;
-    px = px + mstep * tx + (0.5 * mstep * mstep) * t2x;
-    py = py + mstep * ty + (0.5 * mstep * mstep) * t2y;
-    pz = pz + mstep * tl;
-    tx = tx + mstep * t2x;
-    ty = ty + mstep * t2y;
-    // n = u x t
-    const V4d nx = uy * tl - uz * ty, ny = uz * tx - ux * tl, nz = ux * ty - uy * tx;
-    const V4d nn2 = nx * nx + ny * ny + nz * nz;
-    const V4d nn = V4d{std::sqrt(nn2[0]), std::sqrt(nn2[1]), std::sqrt(nn2[2]), std::sqrt(nn2[3])};
-    const V4l done = (gn > 1e-300) & (tiny | moved) & (nn > 1e-12);
-    const V4d inv_nn = 1.0 / select4(done, nn, one);
-    const V4d ex = nx * inv_nn, ey = ny * inv_nn, ez = nz * inv_nn;
-    store4(st.col(StereoHits::kS) + i, s);
-    store4(st.col(StereoHits::kDoca) + i, ex * (px - wx) + ey * (py - wy) + ez * (pz - wz));
-    store4(st.col(StereoHits::kJac) + i, ex * s0 - ey * c0);
-    store4(st.col(StereoHits::kJac + 1) + i, -ex * py + ey * px);
-    store4(st.col(StereoHits::kJac + 2) + i, ex * dwx + ey * dwy);
-    store4(st.col(StereoHits::kJac + 3) + i, ez);
-    store4(st.col(StereoHits::kJac + 4) + i, ez * s);
-    store4(st.col(StereoHits::kPosX) + i, px);
-    store4(st.col(StereoHits::kPosY) + i, py);
-    store4(st.col(StereoHits::kPosZ) + i, pz);
-    store4(st.col(StereoHits::kNx) + i, ex);
-    store4(st.col(StereoHits::kNy) + i, ey);
-    store4(st.col(StereoHits::kNz) + i, ez);
+    const V4d s_start = load4(st.col(StereoHits::kS) + i);
+    V4d s = s_start;
+    V4l done = V4l{0, 0, 0, 0}, failed = V4l{0, 0, 0, 0};
+    for (int it = 0; it < kStereoVectorIterations; ++it) {
+      // ChiFunctions (Helix.hpp) of chi = omega s: series below |chi| = 0.05, closed form above
+      const V4d chi = om * s;
+      V4d sin_chi, cos_chi;
+      sincos4(chi, sin_chi, cos_chi);
+      const V4d c2 = chi * chi;
+      const V4l small = (chi < 0.05) & (chi > -0.05);
+      const V4d inv = 1.0 / select4(small, one, chi);
+      const V4d a_l = sin_chi * inv, b_l = (1.0 - cos_chi) * inv;
+      const V4d fa = select4(small, 1.0 - c2 / 6.0 * (1.0 - c2 / 20.0 * (1.0 - c2 / 42.0)), a_l);
+      const V4d fb = select4(small, chi / 2.0 * (1.0 - c2 / 12.0 * (1.0 - c2 / 30.0)), b_l);
+      const V4d fda = select4(small, -chi / 3.0 * (1.0 - c2 / 10.0 * (1.0 - c2 / 28.0)), (cos_chi - a_l) * inv);
+      const V4d fdb = select4(small, 0.5 - c2 / 8.0 * (1.0 - c2 / 18.0 * (1.0 - c2 / 40.0)), (sin_chi - b_l) * inv);
+      V4d px = d0 * s0 + s * (c0 * fa + s0 * fb), py = -d0 * c0 + s * (s0 * fa - c0 * fb), pz = z0 + tl * s;
+      V4d tx = c0 * cos_chi + s0 * sin_chi, ty = s0 * cos_chi - c0 * sin_chi;
+      const V4d s2 = s * s;
+      const V4d dwx = s2 * (c0 * fda + s0 * fdb), dwy = s2 * (s0 * fda - c0 * fdb);
+      const V4d dx = px - wx, dy = py - wy, dz = pz - wz;
+      const V4d ud = ux * dx + uy * dy + uz * dz;
+      const V4d qx = dx - ux * ud, qy = dy - uy * ud, qz = dz - uz * ud;
+      const V4d ut = ux * tx + uy * ty + uz * tl;
+      const V4d g = qx * tx + qy * ty + qz * tl;
+      const V4d gn = tx * tx + ty * ty + tl * tl - ut * ut;
+      const V4l gn_ok = gn > 1e-300;
+      const V4d t2x = om * ty, t2y = -om * tx;
+      V4d gpp = gn + qx * t2x + qy * t2y;
+      gpp = select4(gpp > 0.25 * gn, gpp, gn);
+      const V4d step = -g / select4(gn_ok, gpp, one);
+      const V4d abs_step = select4(step < 0.0, -step, step);
+      const V4l tiny = abs_step < tolerance;
+      const V4l moved = ~tiny & (abs_step < taylor_step);
+      const V4d mstep = select4(moved, step, zero);  // 0 where converged without a move
+      const V4d s_end = s + mstep;
+      px = px + mstep * tx + (0.5 * mstep * mstep) * t2x;
+      py = py + mstep * ty + (0.5 * mstep * mstep) * t2y;
+      pz = pz + mstep * tl;
+      tx = tx + mstep * t2x;
+      ty = ty + mstep * t2y;
+      // n = u x t
+      const V4d nx = uy * tl - uz * ty, ny = uz * tx - ux * tl, nz = ux * ty - uy * tx;
+      const V4d nn2 = nx * nx + ny * ny + nz * nz;
+      const V4d nn = V4d{std::sqrt(nn2[0]), std::sqrt(nn2[1]), std::sqrt(nn2[2]), std::sqrt(nn2[3])};
+      const V4l settles = gn_ok & (tiny | moved);
+      const V4l now = ~done & ~failed & settles & (nn > 1e-12);
+      // a degenerate iteration (no curvature, no normal, or a non-finite step) goes to the scalar code
+      failed = failed | (~done & ~gn_ok) | (~done & settles & ~(nn > 1e-12)) | ~(abs_step == abs_step);
+      const V4d inv_nn = 1.0 / select4(now, nn, one);
+      const V4d ex = nx * inv_nn, ey = ny * inv_nn, ez = nz * inv_nn;
+      // The outputs of the hits settled now (the first iteration writes every lane: the others
+      // are marked not done and ignored, or overwritten when they settle later).
+      const auto put = [&](int column, V4d v) {
+        double* q = st.col(column) + i;
+        store4(q, it == 0 ? v : select4(now, v, load4(q)));
+      };
+      put(StereoHits::kS, s_end);
+      put(StereoHits::kDoca, ex * (px - wx) + ey * (py - wy) + ez * (pz - wz));
+      put(StereoHits::kJac, ex * s0 - ey * c0);
+      put(StereoHits::kJac + 1, -ex * py + ey * px);
+      put(StereoHits::kJac + 2, ex * dwx + ey * dwy);
+      put(StereoHits::kJac + 3, ez);
+      put(StereoHits::kJac + 4, ez * s_end);
+      put(StereoHits::kPosX, px);
+      put(StereoHits::kPosY, py);
+      put(StereoHits::kPosZ, pz);
+      put(StereoHits::kNx, ex);
+      put(StereoHits::kNy, ey);
+      put(StereoHits::kNz, ez);
+      done = done | now;
+      const V4l active = ~done & ~failed;
+      if (!(active[0] | active[1] | active[2] | active[3])) break;
+      s = select4(active, s + step, s);  // a full Newton step, as detail::doca takes
+    }
     store4(st.col(StereoHits::kDone) + i, select4(done, one, zero));
   }
 }
@@ -491,7 +512,7 @@ void evaluate_all(const Helix& h, Workspace& ws) {
     hs.doca = ax.col(LinearHits::kDoca)[i];
     for (int k = 0; k < 5; ++k) hs.jac[k] = ax.col(LinearHits::kJac + k)[i];
   }
-  // The stereo hits: the first Newton iteration four at a time, detail::doca for the rest.
+  // The stereo hits: the Newton iteration four at a time, detail::doca where it did not settle.
   StereoHits& st = ws.stereo;
   for (std::size_t i = 0; i < st.n; ++i) st.col(StereoHits::kS)[i] = ws.hits[st.index[i]].s;
   evaluate_stereo_columns(h, c0, s0, kTaylorStep, kNewtonTolerance, st);
@@ -847,7 +868,9 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   out.iterations = evaluations;
   Eigen::LLT<Matrix5> llt(a);
   if (llt.info() == Eigen::Success && n_used >= 5) {
-    out.cov = llt.solve(Matrix5::Identity());
+    // column by column: the fixed-size vector solve (a matrix right-hand side takes Eigen's
+    // general triangular-solve kernels)
+    for (int c = 0; c < 5; ++c) out.cov.col(c) = llt.solve(Vector5::Unit(c));
     out.cov = 0.5 * (out.cov + out.cov.transpose()).eval();
   }
   out.converged = converged && n_used >= 5 && out.cov.allFinite() && std::isfinite(chi2);
