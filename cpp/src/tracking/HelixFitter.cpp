@@ -116,10 +116,11 @@ struct LinearHits {
 
 /// The stereo hits (without multiple scattering) as columns for evaluate_stereo_columns: the
 /// wire, the start arc length and, after the evaluation, the DOCA, its gradient, the closest point
-/// and normal, and kDone = 1 where the vectorised first Newton iteration settled the hit.
+/// and normal, and kDone = 1 where the vectorised Newton iteration settled the hit.
 struct StereoHits {
   enum Column : int {
     kPx = 0, kPy, kPz, kUx, kUy, kUz, kS, kDoca, kJac, kPosX = kJac + 5, kPosY, kPosZ, kNx, kNy, kNz, kDone,
+    kDrift, kCrossS, kCrossZ, kCrossDz, kCrossValid, kCrossWarm,  // stereo_crossings
     kColumns
   };
   std::size_t n = 0, stride = 0;
@@ -144,13 +145,20 @@ struct StereoHits {
       col(kUy)[i] = hs ? hs->wire.direction.y() : 1.0;
       col(kUz)[i] = hs ? hs->wire.direction.z() : 0.0;
       col(kS)[i] = 0.0;
+      col(kDrift)[i] = hs ? hs->drift : 0.0;
     }
   }
 };
 
 /// Scratch reused across the tracks of one thread.
+/// A stereo hit's crossing with the seed circle: arc length, z and the drift half-width in z.
+struct StereoPoint {
+  double s, z, dz;
+};
+
 struct Workspace {
   StereoHits stereo;
+  std::vector<StereoPoint> stereo_points;
   LinearHits linear;
   // Without multiple scattering: the axial hits (indices into hits) also as columns, evaluated
   // four at a time by evaluate_all.
@@ -493,6 +501,91 @@ void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double tayl
       s = select4(active, s + step, s);  // a full Newton step, as detail::doca takes
     }
     store4(st.col(StereoHits::kDone) + i, select4(done, one, zero));
+  }
+}
+
+/// atan2(y, x) on four lanes (finite arguments), to a few ulp: the octant by swaps, then
+/// atan t = pi/6 + atan((t sqrt3 - 1) / (t + sqrt3)) for t > tan(pi/12), then the Taylor series
+/// of atan u for |u| <= tan(pi/12) to u^27 (truncation < 4e-18 relative).
+DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
+  constexpr double kPi = 3.14159265358979323846, kSqrt3 = 1.7320508075688772, kTanPi12 = 0.2679491924311227;
+  const V4d zero = splat4(0.0), one = splat4(1.0);
+  const V4d ax = select4(x < 0.0, -x, x), ay = select4(y < 0.0, -y, y);
+  const V4l swap = ay > ax;
+  const V4d num = select4(swap, ax, ay), den = select4(swap, ay, ax);
+  const V4d t = num / select4(den == 0.0, one, den);
+  const V4l big = t > kTanPi12;
+  const V4d u = select4(big, (t * kSqrt3 - 1.0) / (t + kSqrt3), t);
+  const V4d z = u * u;
+  // p = sum_k (-1)^k z^k / (2k + 1), k <= 13, by Horner
+  V4d p = splat4(-1.0 / 27.0);
+  for (int k = 12; k >= 0; --k) p = (k % 2 == 0 ? 1.0 : -1.0) / (2.0 * k + 1.0) + z * p;
+  V4d a = u * p + select4(big, splat4(kPi / 6.0), zero);
+  a = select4(swap, kPi / 2.0 - a, a);
+  a = select4(x < 0.0, kPi - a, a);
+  return select4(y < 0.0, -a, a);
+}
+
+/// For seed_z_with_columns: where each stereo wire's transverse line meets the circle of h
+/// (circle_crossing), four wires at a time: the arc length, z and drift half-width in z of the
+/// crossing, kCrossValid = 1 where they are defined (as the scalar seed_z_with_arcs keeps a
+/// point) and kCrossWarm = 1 where the crossing is at a clear angle (a warm start for Newton).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void stereo_crossings(const Helix& h, StereoHits& st) {
+  const double e_x_ = std::sin(h.phi0), e_y_ = -std::cos(h.phi0);
+  const V4d om = splat4(h.omega), e_x = splat4(e_x_), e_y = splat4(e_y_);
+  const V4d px = splat4(h.d0 * e_x_), py = splat4(h.d0 * e_y_);
+  const V4d zero = splat4(0.0), one = splat4(1.0);
+  const V4d inf = splat4(std::numeric_limits<double>::infinity()), nan = splat4(kNaN);
+  const V4u sign = V4u{0x8000000000000000ULL, 0x8000000000000000ULL, 0x8000000000000000ULL, 0x8000000000000000ULL};
+  for (std::size_t i = 0; i < st.stride; i += 4) {
+    const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
+              uz = load4(st.col(StereoHits::kUz) + i);
+    const V4d dx = load4(st.col(StereoHits::kPx) + i) - px, dy = load4(st.col(StereoHits::kPy) + i) - py;
+    // circle_crossing
+    const V4d uxy2 = ux * ux + uy * uy;
+    const V4d qa = 0.5 * om * uxy2;
+    const V4d qb = om * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
+    const V4d qc = 0.5 * om * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
+    const V4d disc = qb * qb - 4.0 * qa * qc;
+    const V4l miss = disc < 0.0;
+    const V4d dpos = select4(miss, zero, disc);
+    const V4d sq = V4d{std::sqrt(dpos[0]), std::sqrt(dpos[1]), std::sqrt(dpos[2]), std::sqrt(dpos[3])};
+    const V4d q = -0.5 * (qb + (V4d)(((V4u)sq & ~sign) | ((V4u)qb & sign)));
+    const V4l q0 = q == 0.0, qa0 = qa == 0.0;
+    const V4d t1 = select4(q0, inf, qc / select4(q0, one, q));
+    const V4d t2 = select4(qa0, inf, q / select4(qa0, one, qa));
+    const V4d abs_t1 = select4(t1 < 0.0, -t1, t1), abs_t2 = select4(t2 < 0.0, -t2, t2);
+    const V4d t_hit = select4(abs_t1 < abs_t2, t1, t2);
+    const V4d t_miss = select4(qa0, nan, -qb / (2.0 * select4(qa0, one, qa)));
+    const V4d t = select4(miss, t_miss, t_hit);
+    const V4l t_ok = (t - t) == 0.0;  // finite
+    const V4d tt = select4(t_ok, t, zero);
+    const V4d qx = dx + tt * ux, qy = dy + tt * uy;
+    const V4d slope = (om * qx - e_x) * ux + (om * qy - e_y) * uy;
+    // Helix::arc_length_to(px + qx, py + qy) with (c0, s0) = (-e_y, e_x)
+    const V4d a = qx * -e_y + qy * e_x;
+    const V4d b = 1.0 + om * (-qx * e_x + qy * -e_y);
+    const V4d wa = om * a;
+    const V4d abs_wa = select4(wa < 0.0, -wa, wa), abs_b = select4(b < 0.0, -b, b);
+    const V4l line = (abs_wa < 1e-12 * abs_b) & (b > 0.0);
+    const V4d s = select4(line, a / select4(line, b, one), atan2_4(wa, b) / select4(line, one, om));
+    const V4d z = load4(st.col(StereoHits::kPz) + i) + tt * uz;
+    const V4d abs_slope = select4(slope < 0.0, -slope, slope);
+    const V4l steep = abs_slope > 1e-9;
+    V4d dz = load4(st.col(StereoHits::kDrift) + i) / select4(steep, slope, one) * uz;
+    dz = select4(steep, select4(dz < 0.0, -dz, dz), zero);
+    const V4l stereo = ~(uxy2 < 1e-12);
+    const V4l valid = stereo & t_ok & ((s - s) == 0.0) & ((z - z) == 0.0) & ((dz - dz) == 0.0);
+    const V4d uxy = V4d{std::sqrt(uxy2[0]), std::sqrt(uxy2[1]), std::sqrt(uxy2[2]), std::sqrt(uxy2[3])};
+    const V4l warm = stereo & t_ok & (abs_slope > 0.3 * uxy);
+    store4(st.col(StereoHits::kCrossS) + i, s);
+    store4(st.col(StereoHits::kCrossZ) + i, z);
+    store4(st.col(StereoHits::kCrossDz) + i, dz);
+    store4(st.col(StereoHits::kCrossValid) + i, select4(valid, one, zero));
+    store4(st.col(StereoHits::kCrossWarm) + i, select4(warm, one, zero));
   }
 }
 #undef DARKRECON_V4_INLINE
@@ -1005,6 +1098,7 @@ double circle_crossing(double omega, double dx, double dy, double ux, double uy,
 }
 
 bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
+void seed_z_with_columns(Helix* out, Workspace& ws);
 
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
                  const HelixFitterOptions& opt, Workspace& ws) {
@@ -1055,7 +1149,11 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
     // hits with it (the wire-position circle is too coarse for the stereo z).
     prefit_circle(h, hits, opt, ws);
-    seed_z_with_arcs(in, begin, end, &h, hits.data());
+    if (ws.geometry) {
+      seed_z_with_arcs(in, begin, end, &h, hits.data());
+    } else {
+      seed_z_with_columns(&h, ws);
+    }
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
   int evaluations = best.iterations;
@@ -1154,6 +1252,40 @@ void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix*
 
 namespace {
 
+/// z0 and tanLambda of h from the straight-line fit z(s) to the crossings, each hit's candidate
+/// z +- dz nearer the line chosen iteratively (see seed_z_with_arcs).
+void fit_z_line(const std::vector<StereoPoint>& pts, Helix& h) {
+  const auto line_fit = [&](const std::vector<double>& zs) {
+    double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      tw += 1;
+      ts += pts[i].s;
+      tz += zs[i];
+      tss += pts[i].s * pts[i].s;
+      tsz += pts[i].s * zs[i];
+    }
+    const double det = tw * tss - ts * ts;
+    if (tw >= 2 && det > 1e-9 * tw * tss) {
+      h.tan_lambda = (tw * tsz - ts * tz) / det;
+      h.z0 = (tz - h.tan_lambda * ts) / tw;
+    } else if (tw >= 1) {
+      h.tan_lambda = 0.0;
+      h.z0 = tz / tw;
+    }
+  };
+  std::vector<double> zs(pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
+  line_fit(zs);
+  for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      const double zl = h.z0 + h.tan_lambda * pts[i].s;
+      const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
+      zs[i] = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
+    }
+    line_fit(zs);
+  }
+}
+
 bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
   *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
   // Karimaki circle fit (NIM A305 (1991) 187) on the axial wire positions, or on every wire's
@@ -1226,6 +1358,23 @@ bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, H
   return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
 }
 
+/// seed_z_with_arcs on the stereo columns of the workspace (no multiple scattering), the
+/// crossings computed four at a time: the same points and warm starts, in the same order.
+void seed_z_with_columns(Helix* out, Workspace& ws) {
+  StereoHits& st = ws.stereo;
+  stereo_crossings(*out, st);
+  std::vector<StereoPoint>& pts = ws.stereo_points;
+  pts.clear();
+  for (std::size_t i = 0; i < st.n; ++i) {
+    const double s = st.col(StereoHits::kCrossS)[i];
+    if (st.col(StereoHits::kCrossValid)[i] > 0.0) {
+      pts.push_back({s, st.col(StereoHits::kCrossZ)[i], st.col(StereoHits::kCrossDz)[i]});
+    }
+    if (st.col(StereoHits::kCrossWarm)[i] > 0.0) ws.hits[st.index[i]].s = s;
+  }
+  fit_z_line(pts, *out);
+}
+
 void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
                       HitState* hits) {
   Helix h = *out;
@@ -1241,9 +1390,6 @@ void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t e
   // midpoints and taking each hit's candidate nearer the line.
   const double e_x = std::sin(h.phi0), e_y = -std::cos(h.phi0);
   const double px = h.d0 * e_x, py = h.d0 * e_y;
-  struct StereoPoint {
-    double s, z, dz;
-  };
   std::vector<StereoPoint> pts;
   pts.reserve(end - begin);
   for (std::size_t r = begin; r < end; ++r) {
@@ -1262,35 +1408,7 @@ void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t e
     // crossing (the apex of a curler) the nearer root may lie on the other branch.
     if (hits && std::abs(slope) > 0.3 * std::sqrt(ux * ux + uy * uy)) hits[r - begin].s = s;
   }
-  const auto line_fit = [&](const std::vector<double>& zs) {
-    double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      tw += 1;
-      ts += pts[i].s;
-      tz += zs[i];
-      tss += pts[i].s * pts[i].s;
-      tsz += pts[i].s * zs[i];
-    }
-    const double det = tw * tss - ts * ts;
-    if (tw >= 2 && det > 1e-9 * tw * tss) {
-      h.tan_lambda = (tw * tsz - ts * tz) / det;
-      h.z0 = (tz - h.tan_lambda * ts) / tw;
-    } else if (tw >= 1) {
-      h.tan_lambda = 0.0;
-      h.z0 = tz / tw;
-    }
-  };
-  std::vector<double> zs(pts.size());
-  for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
-  line_fit(zs);
-  for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      const double zl = h.z0 + h.tan_lambda * pts[i].s;
-      const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
-      zs[i] = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
-    }
-    line_fit(zs);
-  }
+  fit_z_line(pts, h);
   *out = h;
 }
 

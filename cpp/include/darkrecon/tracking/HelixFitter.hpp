@@ -51,7 +51,8 @@
 // Newton iteration (warm-started, it nearly always ends in the second-order move) runs four hits
 // at a time as well, with an inline sin/cos (fdlibm kernel polynomials); a hit whose iteration
 // does not end there goes through the scalar Newton from the same start. The Gauss-Newton normal
-// equations are summed four hits per lane too. Tracks are handed to threads in
+// equations are summed four hits per lane too, and the seed's stereo crossings (with an inline
+// atan2) are computed four wires at a time. Tracks are handed to threads in
 // blocks of 32 from a shared counter, each thread with its own scratch.
 //
 // Multiple scattering (option). The material between consecutive kept hits (path length x,
