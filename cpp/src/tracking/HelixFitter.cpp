@@ -245,6 +245,13 @@ using V4d = double __attribute__((vector_size(32)));
 using V4l = std::int64_t __attribute__((vector_size(32)));
 using V4u = std::uint64_t __attribute__((vector_size(32)));
 #define DARKRECON_V4_INLINE inline __attribute__((always_inline))
+// An AVX2 clone next to the SSE2 default of the column kernels, chosen at load time (GNU ifunc:
+// GCC on x86-64 glibc; elsewhere just the portable build).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define DARKRECON_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DARKRECON_AVX2_CLONES
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
@@ -287,9 +294,7 @@ DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
 /// W D) / sigma^2, the right-hand side of the normal equations per unit gradient. k = 1 / (2 T),
 /// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding) gets w = c = 0.
 /// Results do not depend on which clone runs beyond rounding (no fused multiply-add is used).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+DARKRECON_AVX2_CLONES
 void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
   const double* dd = lh.col(LinearHits::kDoca);
   const double* j0 = lh.col(LinearHits::kJac);
@@ -326,9 +331,7 @@ void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
 /// The normal equations sum_i w_i J_i J_i^T (lower triangle, column by column: 15 values) and
 /// sum_i c_i J_i (5 values) from the columns of lh, four hits per lane; the lanes are added at
 /// the end in a fixed order (deterministic, independent of threads).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+DARKRECON_AVX2_CLONES
 void normal_equations(const LinearHits& lh, double* out) {
   V4d acc[20];
   for (auto& v : acc) v = splat4(0.0);
@@ -348,9 +351,7 @@ void normal_equations(const LinearHits& lh, double* out) {
 
 /// evaluate_axial on the columns of lh (loaded by load_axial), four hits at a time: fills the DOCA,
 /// the gradient and the inverse variance (0 where the DOCA is undefined, as hs.ok = false).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+DARKRECON_AVX2_CLONES
 void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh) {
   const double om = h.omega;
   const V4d px = splat4(h.d0 * s0), py = splat4(-h.d0 * c0), vc0 = splat4(c0), vs0 = splat4(s0);
@@ -413,9 +414,7 @@ DARKRECON_V4_INLINE void sincos4(V4d x, V4d& sin_x, V4d& cos_x) {
 /// detail::doca on that hit from the start in its hit state. Every hit thus gets the result
 /// of detail::doca up to rounding.
 constexpr int kStereoVectorIterations = 4;
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+DARKRECON_AVX2_CLONES
 void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double taylor_step, double tolerance,
                              StereoHits& st) {
   const V4d c0 = splat4(c0_), s0 = splat4(s0_), om = splat4(h.omega), tl = splat4(h.tan_lambda);
@@ -530,9 +529,7 @@ DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
 /// (circle_crossing), four wires at a time: the arc length, z and drift half-width in z of the
 /// crossing, kCrossValid = 1 where they are defined (as the scalar seed_z_with_arcs keeps a
 /// point) and kCrossWarm = 1 where the crossing is at a clear angle (a warm start for Newton).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+DARKRECON_AVX2_CLONES
 void stereo_crossings(const Helix& h, StereoHits& st) {
   const double e_x_ = std::sin(h.phi0), e_y_ = -std::cos(h.phi0);
   const V4d om = splat4(h.omega), e_x = splat4(e_x_), e_y = splat4(e_y_);
@@ -589,6 +586,7 @@ void stereo_crossings(const Helix& h, StereoHits& st) {
   }
 }
 #undef DARKRECON_V4_INLINE
+#undef DARKRECON_AVX2_CLONES
 
 void evaluate_all(const Helix& h, Workspace& ws) {
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
