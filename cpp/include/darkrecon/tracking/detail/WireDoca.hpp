@@ -97,7 +97,7 @@ inline DocaResult doca(const Helix& h, double c0, double s0, const Wire& w, doub
   r.s = s;
   r.position = pos;
   if (nn > 1e-12 && converged) {
-    r.normal = n / nn;
+    r.normal = n * (1.0 / nn);
     r.doca = r.normal.dot(pos - w.point);
     r.ok = true;
   } else {
