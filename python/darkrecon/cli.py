@@ -71,6 +71,17 @@ def file_stage(name: str, source: str, read: Callable, compute: Callable, write:
     return data, result
 
 
+def report_validation(as_json: object | None, table: str, disagreements: Sequence[str]) -> int:
+    """Print a validation's JSON (if ``as_json`` is not None) or its table, then one line per
+    disagreement with the published values; exit code 1 if there is any, else 0."""
+    import json
+
+    print(json.dumps(as_json, indent=2) if as_json is not None else table)
+    for line in disagreements:
+        print("DISAGREES:", line)
+    return 1 if disagreements else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from darkrecon import commands  # noqa: F401 (registers the subcommands)
 

@@ -36,11 +36,14 @@ using Vector5 = Eigen::Matrix<double, 5, 1>;
 using Matrix5 = Eigen::Matrix<double, 5, 5>;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kTaylorStep = 0.05;  // cm, see evaluate()
+constexpr double kNewtonTolerance = 1e-9;  // cm, the DOCA Newton iteration's convergence
 // cm: the annealing re-evaluates the hits when a linearised step moved a DOCA by more than this
 constexpr double kRelinearise = 0.05;
 // The circle prefit starts 10x cooler than the main annealing: above T ~ (d_max / sigma)^2 the
 // annealed fit is a fit to the wire positions, i.e. the Karimaki seed it starts from.
 constexpr double kPrefitScale = 0.1;
+
+inline double square(double x) { return x * x; }
 
 /// Per-hit scratch of one fit.
 struct HitState {
@@ -58,8 +61,109 @@ struct HitState {
   bool axial = false;  // wire along z: closed-form DOCA (evaluate_axial)
 };
 
+/// The hits linearised for the annealing, as columns (structure of arrays) so that the weights
+/// of several hits are computed at once: DOCA D, its gradient J (5 columns), drift d, inverse
+/// variance (0 for a hit whose DOCA failed, and for the padding up to a multiple of 4 rows), and
+/// the outputs w (weight / variance) and c (weighted residual / variance) of annealing_weights.
+struct LinearHits {
+  // kX, kY, kUz, kInvVar0: an axial wire's position, direction and inverse variance, for
+  // evaluate_axial_columns (the circle prefit).
+  enum Column : int {
+    kDoca = 0, kJac = 1, kDrift = 6, kInvVar = 7, kW = 8, kC = 9, kX = 10, kY = 11, kUz = 12, kInvVar0 = 13,
+    kColumns = 14
+  };
+  std::size_t n = 0, stride = 0;
+  std::vector<double> data;
+  double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
+  const double* col(int k) const { return data.data() + static_cast<std::size_t>(k) * stride; }
+  /// Load the hits (a range of HitState or of HitState pointers).
+  template <class It, class Deref>
+  void load(It first, It last, Deref deref) {
+    n = static_cast<std::size_t>(last - first);
+    stride = (n + 3) & ~std::size_t{3};
+    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
+    std::size_t i = 0;
+    for (It it = first; it != last; ++it, ++i) {
+      const HitState& hs = deref(*it);
+      const bool ok = hs.ok;
+      col(kDoca)[i] = ok ? hs.doca : 0.0;
+      for (int k = 0; k < 5; ++k) col(kJac + k)[i] = ok ? hs.jac[k] : 0.0;
+      col(kDrift)[i] = hs.drift;
+      col(kInvVar)[i] = ok ? hs.inv_var_eff : 0.0;
+    }
+    for (; i < stride; ++i) {
+      for (int k = 0; k < kW; ++k) col(k)[i] = 0.0;
+    }
+  }
+  /// Load the axial hits hits[index[i]] for evaluate_axial_columns: wire, drift and inverse
+  /// variance.
+  void load_axial(const std::vector<HitState>& hits, const std::vector<std::size_t>& index) {
+    n = index.size();
+    stride = (n + 3) & ~std::size_t{3};
+    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
+    for (std::size_t i = 0; i < stride; ++i) {
+      const HitState* hs = i < n ? &hits[index[i]] : nullptr;
+      col(kX)[i] = hs ? hs->wire.point.x() : 0.0;
+      col(kY)[i] = hs ? hs->wire.point.y() : 0.0;
+      col(kUz)[i] = hs ? hs->wire.direction.z() : 1.0;
+      col(kDrift)[i] = hs ? hs->drift : 0.0;
+      col(kInvVar0)[i] = hs ? hs->inv_var_eff : 0.0;
+      col(kJac + 3)[i] = 0.0;
+      col(kJac + 4)[i] = 0.0;
+    }
+  }
+};
+
+/// The stereo hits (without multiple scattering) as columns for evaluate_stereo_columns: the
+/// wire, the start arc length and, after the evaluation, the DOCA, its gradient, the closest point
+/// and normal, and kDone = 1 where the vectorised Newton iteration settled the hit.
+struct StereoHits {
+  enum Column : int {
+    kPx = 0, kPy, kPz, kUx, kUy, kUz, kS, kDoca, kJac, kPosX = kJac + 5, kPosY, kPosZ, kNx, kNy, kNz, kDone,
+    kDrift, kCrossS, kCrossZ, kCrossDz, kCrossValid, kCrossWarm,  // stereo_crossings
+    kColumns
+  };
+  std::size_t n = 0, stride = 0;
+  std::vector<double> data;
+  std::vector<std::size_t> index;  // into the hit states
+  double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
+  void load(const std::vector<HitState>& hits) {
+    index.clear();
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      if (!hits[i].axial) index.push_back(i);
+    }
+    n = index.size();
+    stride = (n + 3) & ~std::size_t{3};
+    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
+    for (std::size_t i = 0; i < stride; ++i) {
+      const HitState* hs = i < n ? &hits[index[i]] : nullptr;
+      // padding: a wire along y through (1, 0, 0), s = 0 (finite, never copied back)
+      col(kPx)[i] = hs ? hs->wire.point.x() : 1.0;
+      col(kPy)[i] = hs ? hs->wire.point.y() : 0.0;
+      col(kPz)[i] = hs ? hs->wire.point.z() : 0.0;
+      col(kUx)[i] = hs ? hs->wire.direction.x() : 0.0;
+      col(kUy)[i] = hs ? hs->wire.direction.y() : 1.0;
+      col(kUz)[i] = hs ? hs->wire.direction.z() : 0.0;
+      col(kS)[i] = 0.0;
+      col(kDrift)[i] = hs ? hs->drift : 0.0;
+    }
+  }
+};
+
 /// Scratch reused across the tracks of one thread.
+/// A stereo hit's crossing with the seed circle: arc length, z and the drift half-width in z.
+struct StereoPoint {
+  double s, z, dz;
+};
+
 struct Workspace {
+  StereoHits stereo;
+  std::vector<StereoPoint> stereo_points;
+  LinearHits linear;
+  // Without multiple scattering: the axial hits (indices into hits) also as columns, evaluated
+  // four at a time by evaluate_all.
+  LinearHits axial;
+  std::vector<std::size_t> axial_index;
   std::vector<HitState> hits;
   std::vector<int> order;
   std::vector<HitState*> axial_hits;
@@ -108,7 +212,7 @@ void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry)
   // Newton from the previous arc length; once a step is below 0.05 cm the closest point is moved
   // along the helix to second order instead of another evaluation: the DOCA error is then
   // O(step^3 omega^2) < 1e-7 cm for omega < 0.03/cm, and vanishes as the fit converges.
-  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s, 12, 1e-9, kTaylorStep);
+  const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s, 12, kNewtonTolerance, kTaylorStep);
   hs.s = r.s;
   hs.ok = r.ok;
   hs.doca = r.doca;
@@ -132,44 +236,390 @@ inline void add_outer_lower(Eigen::Matrix<double, N, N>& a, const Eigen::Matrix<
   }
 }
 
-/// exp(-x) for 0 <= x < 700, to ~1e-15 relative: x = (k + f) ln 2 with |f| <= 1/2, a degree-13
-/// Taylor polynomial of e^(-f ln 2) (truncation < 3e-17), 2^-k put into the exponent bits.
-/// About a third of the cost of std::exp (no special cases to check), for the annealing weights.
-inline double exp_neg(double x) {
+// Four lanes of doubles (GCC/Clang vector extensions; two SSE2 registers in the portable build,
+// one AVX register in the AVX2 clone of annealing_weights).
+// The helpers are always inlined (into each clone, with its own register width), and their
+// vector arguments never cross a call: hence no ABI concern. GCC still notes the AVX argument
+// passing of such types (-Wpsabi, reported at the end of the file): silenced for this file.
+using V4d = double __attribute__((vector_size(32)));
+using V4l = std::int64_t __attribute__((vector_size(32)));
+using V4u = std::uint64_t __attribute__((vector_size(32)));
+#define DARKRECON_V4_INLINE inline __attribute__((always_inline))
+// An AVX2 clone next to the SSE2 default of the column kernels, chosen at load time (GNU ifunc:
+// GCC on x86-64 glibc; elsewhere just the portable build).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define DARKRECON_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DARKRECON_AVX2_CLONES
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+DARKRECON_V4_INLINE V4d load4(const double* p) {
+  V4d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+DARKRECON_V4_INLINE void store4(double* p, V4d v) { std::memcpy(p, &v, sizeof v); }
+DARKRECON_V4_INLINE V4d select4(V4l mask, V4d a, V4d b) { return (V4d)((mask & (V4l)a) | (~mask & (V4l)b)); }
+DARKRECON_V4_INLINE V4d splat4(double x) { return V4d{x, x, x, x}; }
+
+/// exp(-x) on four lanes for 0 <= x <= 700, to ~1e-15 relative: x = (k + f) ln 2 with |f| <= 1/2,
+/// a degree-13 Taylor polynomial of e^(-f ln 2) (truncation < 3e-17), 2^-k put into the exponent
+/// bits. k = round(x / ln 2) is read from the low mantissa bits of x / ln 2 + 1.5 * 2^52 (SSE2
+/// and AVX2 have no 64-bit float-to-integer conversion). A fraction of the cost of std::exp (no
+/// special cases), for the annealing weights.
+DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
   constexpr double kLog2e = 1.4426950408889634, kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
-  // x >= 0: truncation is the floor (an inline conversion; std::floor is a call without SSE4.1)
-  const auto ki = static_cast<std::int64_t>(x * kLog2e + 0.5);
-  const auto k = static_cast<double>(ki);
-  const double r = (k * kLn2Hi - x) + k * kLn2Lo;  // -x + k ln 2, |r| <= ln2 / 2
-  // Estrin's scheme (short dependency chains) for sum_{i <= 13} r^i / i!
-  const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-  const double p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
-  const double p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-  const double p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0), p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-  const double p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-  const double q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
-  const double p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
-  const auto e = static_cast<std::uint64_t>(1023 - ki) << 52;
-  double scale;
-  std::memcpy(&scale, &e, sizeof scale);
-  return p * scale;
+  constexpr double kShifter = 6755399441055744.0;  // 1.5 * 2^52
+  const V4d t = x * kLog2e + kShifter;
+  const V4d k = t - kShifter;
+  const V4d r = (k * kLn2Hi - x) + k * kLn2Lo;  // -x + k ln 2, |r| <= ln2 / 2
+  const V4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const V4d p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
+  const V4d p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+  const V4d p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0), p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+  const V4d p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+  const V4d q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
+  const V4d p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+  V4d shifter_v = splat4(kShifter);
+  const V4l ki = (V4l)t - (V4l)shifter_v;
+  const V4l e = (1023 - ki) << 52;
+  return p * (V4d)e;
 }
 
-/// exp(-x) and exp(-y) of the two mirror hypotheses of a hit (x, y >= 0). The smaller is left at
-/// 0 when below e^-40 times the larger (it cannot change a weight), and arguments beyond 700 give
-/// 0 directly (no trip through exp's slow underflow path).
-inline void mirror_exps(double x, double y, double& ex, double& ey) {
-  const bool x_low = x <= y;
-  const double lo = x_low ? x : y, hi = x_low ? y : x;
-  const double elo = lo < 700.0 ? exp_neg(lo) : 0.0;
-  const double ehi = hi - lo < 40.0 && hi < 700.0 ? exp_neg(hi) : 0.0;
-  ex = x_low ? elo : ehi;
-  ey = x_low ? ehi : elo;
+/// The annealing weights of every hit at the linearised DOCA D + J . dp (see anneal_step), four
+/// hits at a time: w = W / sigma^2 (W = w+ + w-, the weight of the hit) and c = (d (w+ - w-) -
+/// W D) / sigma^2, the right-hand side of the normal equations per unit gradient. k = 1 / (2 T),
+/// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding) gets w = c = 0.
+/// Results do not depend on which clone runs beyond rounding (no fused multiply-add is used).
+DARKRECON_AVX2_CLONES
+void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
+  const double* dd = lh.col(LinearHits::kDoca);
+  const double* j0 = lh.col(LinearHits::kJac);
+  const double* j1 = lh.col(LinearHits::kJac + 1);
+  const double* j2 = lh.col(LinearHits::kJac + 2);
+  const double* j3 = lh.col(LinearHits::kJac + 3);
+  const double* j4 = lh.col(LinearHits::kJac + 4);
+  const double* dr = lh.col(LinearHits::kDrift);
+  const double* iv = lh.col(LinearHits::kInvVar);
+  double* wo = lh.col(LinearHits::kW);
+  double* co = lh.col(LinearHits::kC);
+  const V4d dp0 = splat4(dp[0]), dp1 = splat4(dp[1]), dp2 = splat4(dp[2]), dp3 = splat4(dp[3]), dp4 = splat4(dp[4]);
+  const V4d vmax = splat4(700.0);
+  for (std::size_t i = 0; i < lh.stride; i += 4) {
+    const V4d doca = load4(dd + i) + (load4(j0 + i) * dp0 + load4(j1 + i) * dp1 + load4(j2 + i) * dp2 +
+                                      load4(j3 + i) * dp3 + load4(j4 + i) * dp4);
+    const V4d d = load4(dr + i), inv_var = load4(iv + i);
+    const V4d kk = k * inv_var;
+    const V4d rp = doca - d, rm = doca + d;
+    const V4d x = kk * rp * rp, y = kk * rm * rm;
+    const V4l x_low = x <= y;
+    const V4d lo = select4(x_low, x, y), hi = select4(x_low, y, x);
+    // The smaller exponential is dropped below e^-40 of the larger, and beyond 700 (as mirror_exps).
+    const V4d elo = select4(lo < vmax, exp_neg4(select4(lo < vmax, lo, vmax)), splat4(0.0));
+    const V4d ehi = select4((hi - lo < 40.0) & (hi < vmax), exp_neg4(select4(hi < vmax, hi, vmax)), splat4(0.0));
+    const V4d ep = select4(x_low, elo, ehi), em = select4(x_low, ehi, elo);
+    const V4d sum = ep + em;
+    const V4d inv = inv_var / (sum + ec);
+    const V4d w = sum * inv;
+    store4(wo + i, w);
+    store4(co + i, d * (ep - em) * inv - w * doca);
+  }
+}
+/// The normal equations sum_i w_i J_i J_i^T (lower triangle, column by column: 15 values) and
+/// sum_i c_i J_i (5 values) from the columns of lh, four hits per lane; the lanes are added at
+/// the end in a fixed order (deterministic, independent of threads).
+DARKRECON_AVX2_CLONES
+void normal_equations(const LinearHits& lh, double* out) {
+  V4d acc[20];
+  for (auto& v : acc) v = splat4(0.0);
+  for (std::size_t i = 0; i < lh.stride; i += 4) {
+    V4d j[5];
+    for (int k = 0; k < 5; ++k) j[k] = load4(lh.col(LinearHits::kJac + k) + i);
+    const V4d w = load4(lh.col(LinearHits::kW) + i), c = load4(lh.col(LinearHits::kC) + i);
+    int m = 0;
+    for (int col = 0; col < 5; ++col) {
+      const V4d wj = w * j[col];
+      for (int r = col; r < 5; ++r) acc[m++] += wj * j[r];
+    }
+    for (int k = 0; k < 5; ++k) acc[15 + k] += c * j[k];
+  }
+  for (int m = 0; m < 20; ++m) out[m] = (acc[m][0] + acc[m][1]) + (acc[m][2] + acc[m][3]);
 }
 
-void evaluate_all(const Helix& h, std::vector<HitState>& hits, bool geometry) {
+/// evaluate_axial on the columns of lh (loaded by load_axial), four hits at a time: fills the DOCA,
+/// the gradient and the inverse variance (0 where the DOCA is undefined, as hs.ok = false).
+DARKRECON_AVX2_CLONES
+void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh) {
+  const double om = h.omega;
+  const V4d px = splat4(h.d0 * s0), py = splat4(-h.d0 * c0), vc0 = splat4(c0), vs0 = splat4(s0);
+  const V4d one_om_d0 = splat4(1.0 + om * h.d0), zero = splat4(0.0);
+  for (std::size_t i = 0; i < lh.stride; i += 4) {
+    const V4d uz = load4(lh.col(LinearHits::kUz) + i);
+    const V4d qx = load4(lh.col(LinearHits::kX) + i) - px, qy = load4(lh.col(LinearHits::kY) + i) - py;
+    const V4d qe = qx * vs0 - qy * vc0, qf = qx * vc0 + qy * vs0;
+    const V4d q2 = qx * qx + qy * qy;
+    const V4d g = 0.5 * om * q2 - qe;
+    const V4d s2 = 1.0 + 2.0 * om * g;
+    const V4d s2p = select4(s2 > 0.0, s2, zero);
+    const V4d sq = V4d{std::sqrt(s2p[0]), std::sqrt(s2p[1]), std::sqrt(s2p[2]), std::sqrt(s2p[3])};
+    const V4l ok = sq > 1e-12;
+    const V4d sq_safe = select4(ok, sq, splat4(1.0));
+    const V4d f = 2.0 * g / (1.0 + sq);
+    const V4d k = -uz / sq_safe;
+    store4(lh.col(LinearHits::kDoca) + i, select4(ok, -uz * f, zero));
+    store4(lh.col(LinearHits::kJac) + i, select4(ok, k * (1.0 - om * qe), zero));
+    store4(lh.col(LinearHits::kJac + 1) + i, select4(ok, -k * one_om_d0 * qf, zero));
+    store4(lh.col(LinearHits::kJac + 2) + i, select4(ok, k * 0.5 * (q2 - f * f), zero));
+    store4(lh.col(LinearHits::kInvVar) + i, select4(ok, load4(lh.col(LinearHits::kInvVar0) + i), zero));
+  }
+}
+
+/// sin and cos on four lanes (|x| up to ~1e5): x = q pi/2 + r with |r| <= pi/4 (two-part pi/2,
+/// Cody & Waite), then the fdlibm kernel polynomials of sin r and cos r (about 1 ulp) and the
+/// quadrant's swap and signs.
+DARKRECON_V4_INLINE void sincos4(V4d x, V4d& sin_x, V4d& cos_x) {
+  constexpr double kTwoOverPi = 0.63661977236758134308, kPio2Hi = 1.57079632673412561417e+00,
+                   kPio2Lo = 6.07710050650619224932e-11, kShifter = 6755399441055744.0;
+  const V4d t = x * kTwoOverPi + kShifter;
+  const V4d q = t - kShifter;
+  V4d shifter_v = splat4(kShifter);
+  const V4l qi = (V4l)t - (V4l)shifter_v;
+  const V4d r = (x - q * kPio2Hi) - q * kPio2Lo;
+  const V4d z = r * r;
+  const V4d ps = -1.66666666666666324348e-01 +
+                 z * (8.33333333332248946124e-03 +
+                      z * (-1.98412698298579493134e-04 +
+                           z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10))));
+  const V4d pc = 4.16666666666666019037e-02 +
+                 z * (-1.38888888888741095749e-03 +
+                      z * (2.48015872894767294178e-05 +
+                           z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11))));
+  const V4d sr = r + r * z * ps;
+  const V4d cr = (1.0 - 0.5 * z) + z * z * pc;
+  const V4l swap = (qi & 1) != 0;
+  const V4d s = select4(swap, cr, sr), c = select4(swap, sr, cr);
+  // bit 1 of the quadrant (of the quadrant + 1) is the sign of the sine (the cosine)
+  sin_x = (V4d)((V4u)s ^ ((V4u)(qi & 2) << 62));
+  cos_x = (V4d)((V4u)c ^ ((V4u)((qi + 1) & 2) << 62));
+}
+
+/// The Newton iteration of detail::doca for four stereo hits at a time, from the arc lengths in
+/// kS, for up to kStereoVectorIterations iterations: a hit is settled where detail::doca would
+/// stop (a step below the Taylor threshold, moved to second order, or below the tolerance) with
+/// a defined normal; its DOCA, gradient, closest point and normal are filled and kDone = 1.
+/// Elsewhere (no convergence yet, or a degenerate geometry) kDone = 0 and the caller runs
+/// detail::doca on that hit from the start in its hit state. Every hit thus gets the result
+/// of detail::doca up to rounding.
+constexpr int kStereoVectorIterations = 4;
+DARKRECON_AVX2_CLONES
+void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double taylor_step, double tolerance,
+                             StereoHits& st) {
+  const V4d c0 = splat4(c0_), s0 = splat4(s0_), om = splat4(h.omega), tl = splat4(h.tan_lambda);
+  const V4d d0 = splat4(h.d0), z0 = splat4(h.z0), zero = splat4(0.0), one = splat4(1.0);
+  for (std::size_t i = 0; i < st.stride; i += 4) {
+    const V4d wx = load4(st.col(StereoHits::kPx) + i), wy = load4(st.col(StereoHits::kPy) + i),
+              wz = load4(st.col(StereoHits::kPz) + i);
+    const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
+              uz = load4(st.col(StereoHits::kUz) + i);
+    const V4d s_start = load4(st.col(StereoHits::kS) + i);
+    V4d s = s_start;
+    V4l done = V4l{0, 0, 0, 0}, failed = V4l{0, 0, 0, 0};
+    for (int it = 0; it < kStereoVectorIterations; ++it) {
+      // ChiFunctions (Helix.hpp) of chi = omega s: series below |chi| = 0.05, closed form above
+      const V4d chi = om * s;
+      V4d sin_chi, cos_chi;
+      sincos4(chi, sin_chi, cos_chi);
+      const V4d c2 = chi * chi;
+      const V4l small = (chi < 0.05) & (chi > -0.05);
+      const V4d inv = 1.0 / select4(small, one, chi);
+      const V4d a_l = sin_chi * inv, b_l = (1.0 - cos_chi) * inv;
+      const V4d fa = select4(small, 1.0 - c2 / 6.0 * (1.0 - c2 / 20.0 * (1.0 - c2 / 42.0)), a_l);
+      const V4d fb = select4(small, chi / 2.0 * (1.0 - c2 / 12.0 * (1.0 - c2 / 30.0)), b_l);
+      const V4d fda = select4(small, -chi / 3.0 * (1.0 - c2 / 10.0 * (1.0 - c2 / 28.0)), (cos_chi - a_l) * inv);
+      const V4d fdb = select4(small, 0.5 - c2 / 8.0 * (1.0 - c2 / 18.0 * (1.0 - c2 / 40.0)), (sin_chi - b_l) * inv);
+      V4d px = d0 * s0 + s * (c0 * fa + s0 * fb), py = -d0 * c0 + s * (s0 * fa - c0 * fb), pz = z0 + tl * s;
+      V4d tx = c0 * cos_chi + s0 * sin_chi, ty = s0 * cos_chi - c0 * sin_chi;
+      const V4d s2 = s * s;
+      const V4d dwx = s2 * (c0 * fda + s0 * fdb), dwy = s2 * (s0 * fda - c0 * fdb);
+      const V4d dx = px - wx, dy = py - wy, dz = pz - wz;
+      const V4d ud = ux * dx + uy * dy + uz * dz;
+      const V4d qx = dx - ux * ud, qy = dy - uy * ud, qz = dz - uz * ud;
+      const V4d ut = ux * tx + uy * ty + uz * tl;
+      const V4d g = qx * tx + qy * ty + qz * tl;
+      const V4d gn = tx * tx + ty * ty + tl * tl - ut * ut;
+      const V4l gn_ok = gn > 1e-300;
+      const V4d t2x = om * ty, t2y = -om * tx;
+      V4d gpp = gn + qx * t2x + qy * t2y;
+      gpp = select4(gpp > 0.25 * gn, gpp, gn);
+      const V4d step = -g / select4(gn_ok, gpp, one);
+      const V4d abs_step = select4(step < 0.0, -step, step);
+      const V4l tiny = abs_step < tolerance;
+      const V4l moved = ~tiny & (abs_step < taylor_step);
+      const V4d mstep = select4(moved, step, zero);  // 0 where converged without a move
+      const V4d s_end = s + mstep;
+      px = px + mstep * tx + (0.5 * mstep * mstep) * t2x;
+      py = py + mstep * ty + (0.5 * mstep * mstep) * t2y;
+      pz = pz + mstep * tl;
+      tx = tx + mstep * t2x;
+      ty = ty + mstep * t2y;
+      // n = u x t
+      const V4d nx = uy * tl - uz * ty, ny = uz * tx - ux * tl, nz = ux * ty - uy * tx;
+      const V4d nn2 = nx * nx + ny * ny + nz * nz;
+      const V4d nn = V4d{std::sqrt(nn2[0]), std::sqrt(nn2[1]), std::sqrt(nn2[2]), std::sqrt(nn2[3])};
+      const V4l settles = gn_ok & (tiny | moved);
+      const V4l now = ~done & ~failed & settles & (nn > 1e-12);
+      // a degenerate iteration (no curvature, no normal, or a non-finite step) goes to the scalar code
+      failed = failed | (~done & ~gn_ok) | (~done & settles & ~(nn > 1e-12)) | ~(abs_step == abs_step);
+      const V4d inv_nn = 1.0 / select4(now, nn, one);
+      const V4d ex = nx * inv_nn, ey = ny * inv_nn, ez = nz * inv_nn;
+      // The outputs of the hits settled now (the first iteration writes every lane: the others
+      // are marked not done and ignored, or overwritten when they settle later).
+      const auto put = [&](int column, V4d v) {
+        double* q = st.col(column) + i;
+        store4(q, it == 0 ? v : select4(now, v, load4(q)));
+      };
+      put(StereoHits::kS, s_end);
+      put(StereoHits::kDoca, ex * (px - wx) + ey * (py - wy) + ez * (pz - wz));
+      put(StereoHits::kJac, ex * s0 - ey * c0);
+      put(StereoHits::kJac + 1, -ex * py + ey * px);
+      put(StereoHits::kJac + 2, ex * dwx + ey * dwy);
+      put(StereoHits::kJac + 3, ez);
+      put(StereoHits::kJac + 4, ez * s_end);
+      put(StereoHits::kPosX, px);
+      put(StereoHits::kPosY, py);
+      put(StereoHits::kPosZ, pz);
+      put(StereoHits::kNx, ex);
+      put(StereoHits::kNy, ey);
+      put(StereoHits::kNz, ez);
+      done = done | now;
+      const V4l active = ~done & ~failed;
+      if (!(active[0] | active[1] | active[2] | active[3])) break;
+      s = select4(active, s + step, s);  // a full Newton step, as detail::doca takes
+    }
+    store4(st.col(StereoHits::kDone) + i, select4(done, one, zero));
+  }
+}
+
+/// atan2(y, x) on four lanes (finite arguments), to a few ulp: the octant by swaps, then
+/// atan t = pi/6 + atan((t sqrt3 - 1) / (t + sqrt3)) for t > tan(pi/12), then the Taylor series
+/// of atan u for |u| <= tan(pi/12) to u^27 (truncation < 4e-18 relative).
+DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
+  constexpr double kPi = 3.14159265358979323846, kSqrt3 = 1.7320508075688772, kTanPi12 = 0.2679491924311227;
+  const V4d zero = splat4(0.0), one = splat4(1.0);
+  const V4d ax = select4(x < 0.0, -x, x), ay = select4(y < 0.0, -y, y);
+  const V4l swap = ay > ax;
+  const V4d num = select4(swap, ax, ay), den = select4(swap, ay, ax);
+  const V4d t = num / select4(den == 0.0, one, den);
+  const V4l big = t > kTanPi12;
+  const V4d u = select4(big, (t * kSqrt3 - 1.0) / (t + kSqrt3), t);
+  const V4d z = u * u;
+  // p = sum_k (-1)^k z^k / (2k + 1), k <= 13, by Horner
+  V4d p = splat4(-1.0 / 27.0);
+  for (int k = 12; k >= 0; --k) p = (k % 2 == 0 ? 1.0 : -1.0) / (2.0 * k + 1.0) + z * p;
+  V4d a = u * p + select4(big, splat4(kPi / 6.0), zero);
+  a = select4(swap, kPi / 2.0 - a, a);
+  a = select4(x < 0.0, kPi - a, a);
+  return select4(y < 0.0, -a, a);
+}
+
+/// For seed_z_with_columns: where each stereo wire's transverse line meets the circle of h
+/// (circle_crossing), four wires at a time: the arc length, z and drift half-width in z of the
+/// crossing, kCrossValid = 1 where they are defined (as the scalar seed_z_with_arcs keeps a
+/// point) and kCrossWarm = 1 where the crossing is at a clear angle (a warm start for Newton).
+DARKRECON_AVX2_CLONES
+void stereo_crossings(const Helix& h, StereoHits& st) {
+  const double e_x_ = std::sin(h.phi0), e_y_ = -std::cos(h.phi0);
+  const V4d om = splat4(h.omega), e_x = splat4(e_x_), e_y = splat4(e_y_);
+  const V4d px = splat4(h.d0 * e_x_), py = splat4(h.d0 * e_y_);
+  const V4d zero = splat4(0.0), one = splat4(1.0);
+  const V4d inf = splat4(std::numeric_limits<double>::infinity()), nan = splat4(kNaN);
+  const V4u sign = V4u{0x8000000000000000ULL, 0x8000000000000000ULL, 0x8000000000000000ULL, 0x8000000000000000ULL};
+  for (std::size_t i = 0; i < st.stride; i += 4) {
+    const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
+              uz = load4(st.col(StereoHits::kUz) + i);
+    const V4d dx = load4(st.col(StereoHits::kPx) + i) - px, dy = load4(st.col(StereoHits::kPy) + i) - py;
+    // circle_crossing
+    const V4d uxy2 = ux * ux + uy * uy;
+    const V4d qa = 0.5 * om * uxy2;
+    const V4d qb = om * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
+    const V4d qc = 0.5 * om * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
+    const V4d disc = qb * qb - 4.0 * qa * qc;
+    const V4l miss = disc < 0.0;
+    const V4d dpos = select4(miss, zero, disc);
+    const V4d sq = V4d{std::sqrt(dpos[0]), std::sqrt(dpos[1]), std::sqrt(dpos[2]), std::sqrt(dpos[3])};
+    const V4d q = -0.5 * (qb + (V4d)(((V4u)sq & ~sign) | ((V4u)qb & sign)));
+    const V4l q0 = q == 0.0, qa0 = qa == 0.0;
+    const V4d t1 = select4(q0, inf, qc / select4(q0, one, q));
+    const V4d t2 = select4(qa0, inf, q / select4(qa0, one, qa));
+    const V4d abs_t1 = select4(t1 < 0.0, -t1, t1), abs_t2 = select4(t2 < 0.0, -t2, t2);
+    const V4d t_hit = select4(abs_t1 < abs_t2, t1, t2);
+    const V4d t_miss = select4(qa0, nan, -qb / (2.0 * select4(qa0, one, qa)));
+    const V4d t = select4(miss, t_miss, t_hit);
+    const V4l t_ok = (t - t) == 0.0;  // finite
+    const V4d tt = select4(t_ok, t, zero);
+    const V4d qx = dx + tt * ux, qy = dy + tt * uy;
+    const V4d slope = (om * qx - e_x) * ux + (om * qy - e_y) * uy;
+    // Helix::arc_length_to(px + qx, py + qy) with (c0, s0) = (-e_y, e_x)
+    const V4d a = qx * -e_y + qy * e_x;
+    const V4d b = 1.0 + om * (-qx * e_x + qy * -e_y);
+    const V4d wa = om * a;
+    const V4d abs_wa = select4(wa < 0.0, -wa, wa), abs_b = select4(b < 0.0, -b, b);
+    const V4l line = (abs_wa < 1e-12 * abs_b) & (b > 0.0);
+    const V4d s = select4(line, a / select4(line, b, one), atan2_4(wa, b) / select4(line, one, om));
+    const V4d z = load4(st.col(StereoHits::kPz) + i) + tt * uz;
+    const V4d abs_slope = select4(slope < 0.0, -slope, slope);
+    const V4l steep = abs_slope > 1e-9;
+    V4d dz = load4(st.col(StereoHits::kDrift) + i) / select4(steep, slope, one) * uz;
+    dz = select4(steep, select4(dz < 0.0, -dz, dz), zero);
+    const V4l stereo = ~(uxy2 < 1e-12);
+    const V4l valid = stereo & t_ok & ((s - s) == 0.0) & ((z - z) == 0.0) & ((dz - dz) == 0.0);
+    const V4d uxy = V4d{std::sqrt(uxy2[0]), std::sqrt(uxy2[1]), std::sqrt(uxy2[2]), std::sqrt(uxy2[3])};
+    const V4l warm = stereo & t_ok & (abs_slope > 0.3 * uxy);
+    store4(st.col(StereoHits::kCrossS) + i, s);
+    store4(st.col(StereoHits::kCrossZ) + i, z);
+    store4(st.col(StereoHits::kCrossDz) + i, dz);
+    store4(st.col(StereoHits::kCrossValid) + i, select4(valid, one, zero));
+    store4(st.col(StereoHits::kCrossWarm) + i, select4(warm, one, zero));
+  }
+}
+#undef DARKRECON_V4_INLINE
+#undef DARKRECON_AVX2_CLONES
+
+void evaluate_all(const Helix& h, Workspace& ws) {
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
-  for (auto& hs : hits) evaluate(h, c0, s0, hs, geometry);
+  if (ws.geometry) {
+    for (auto& hs : ws.hits) evaluate(h, c0, s0, hs, true);
+    return;
+  }
+  // The axial hits in closed form four at a time, copied back to their states; the others one by one.
+  LinearHits& ax = ws.axial;
+  evaluate_axial_columns(h, c0, s0, ax);
+  for (std::size_t i = 0; i < ax.n; ++i) {
+    HitState& hs = ws.hits[ws.axial_index[i]];
+    hs.ok = ax.col(LinearHits::kInvVar)[i] > 0.0;
+    hs.doca = ax.col(LinearHits::kDoca)[i];
+    for (int k = 0; k < 5; ++k) hs.jac[k] = ax.col(LinearHits::kJac + k)[i];
+  }
+  // The stereo hits: the Newton iteration four at a time, detail::doca where it did not settle.
+  StereoHits& st = ws.stereo;
+  for (std::size_t i = 0; i < st.n; ++i) st.col(StereoHits::kS)[i] = ws.hits[st.index[i]].s;
+  evaluate_stereo_columns(h, c0, s0, kTaylorStep, kNewtonTolerance, st);
+  for (std::size_t i = 0; i < st.n; ++i) {
+    HitState& hs = ws.hits[st.index[i]];
+    if (!(st.col(StereoHits::kDone)[i] > 0.0)) {
+      evaluate(h, c0, s0, hs, false);
+      continue;
+    }
+    hs.ok = true;
+    hs.s = st.col(StereoHits::kS)[i];
+    hs.doca = st.col(StereoHits::kDoca)[i];
+    for (int k = 0; k < 5; ++k) hs.jac[k] = st.col(StereoHits::kJac + k)[i];
+    hs.pos = Vector3(st.col(StereoHits::kPosX)[i], st.col(StereoHits::kPosY)[i], st.col(StereoHits::kPosZ)[i]);
+    hs.normal = Vector3(st.col(StereoHits::kNx)[i], st.col(StereoHits::kNy)[i], st.col(StereoHits::kNz)[i]);
+  }
 }
 
 Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
@@ -180,26 +630,23 @@ Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
 /// the steps of the schedule the helix moves by little compared with the drift-circle scale on
 /// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
 /// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
-bool anneal_step(const std::vector<HitState>& hits, double temperature, double cut, Vector5& dp_total) {
-  Matrix5 a = Matrix5::Zero();
-  Vector5 b = Vector5::Zero();
-  const double ec = std::exp(-0.5 * cut / temperature);
-  for (const auto& hs : hits) {
-    if (!hs.ok) continue;
-    const double k = 0.5 * hs.inv_var_eff / temperature;
-    const double doca = hs.doca + hs.jac.dot(dp_total);
-    const double rp = doca - hs.drift, rm = doca + hs.drift;
-    double ep, em;
-    mirror_exps(k * rp * rp, k * rm * rm, ep, em);
-    const double sum = ep + em;
-    if (!(sum > 0.0)) continue;
-    // weight w = sum / (sum + ec) and value m = d (ep - em) / sum, with one division:
-    // w m = d (ep - em) / (sum + ec).
-    const double inv = hs.inv_var_eff / (sum + ec);
-    const double wi = sum * inv;
-    add_outer_lower(a, hs.jac, wi);
-    b.noalias() += (hs.drift * (ep - em) * inv - wi * doca) * hs.jac;
+/// normal_equations unpacked into A (lower triangle) and b.
+void normal_equations(const LinearHits& lh, Matrix5& a, Vector5& b) {
+  double out[20];
+  normal_equations(lh, out);
+  a.setZero();
+  int m = 0;
+  for (int c = 0; c < 5; ++c) {
+    for (int r = c; r < 5; ++r) a(r, c) = out[m++];
   }
+  for (int k = 0; k < 5; ++k) b[k] = out[15 + k];
+}
+
+bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_total) {
+  annealing_weights(lh, dp_total.data(), 0.5 / temperature, std::exp(-0.5 * cut / temperature));
+  Matrix5 a;
+  Vector5 b;
+  normal_equations(lh, a, b);
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
   Eigen::LLT<Matrix5> llt(a);
@@ -210,22 +657,36 @@ bool anneal_step(const std::vector<HitState>& hits, double temperature, double c
   return true;
 }
 
-/// Normal equations of the hard (left/right resolved) fit with a diagonal hit covariance.
-double accumulate_diagonal(const std::vector<HitState>& hits, Matrix5& a, Vector5& b, int& n_used) {
-  a.setZero();
-  b.setZero();
+/// Normal equations of the hard (left/right resolved) fit with a diagonal hit covariance. With
+/// s = sign D the residual is r = s D - d and its gradient s J, so a hit adds J J^T / sigma^2 (s^2
+/// = 1) to A and -s r J / sigma^2 to b: the columns of lh get w = 1 / sigma^2 and c = -s r / sigma^2
+/// (0 for hits not used) and normal_equations sums them.
+double accumulate_diagonal(const std::vector<HitState>& hits, LinearHits& lh, Matrix5& a, Vector5& b, int& n_used) {
   double chi2 = 0.0;
   n_used = 0;
-  for (const auto& hs : hits) {
-    if (!hs.used || !hs.ok) continue;
-    const double sgn = hs.doca >= 0.0 ? 1.0 : -1.0;
-    const double r = sgn * hs.doca - hs.drift;
-    const Vector5 j = sgn * hs.jac;
-    add_outer_lower(a, j, hs.inv_var);
-    b.noalias() -= (hs.inv_var * r) * j;
-    chi2 += hs.inv_var * r * r;
+  const std::size_t n = hits.size();
+  lh.n = n;
+  lh.stride = (n + 3) & ~std::size_t{3};
+  if (lh.data.size() < LinearHits::kColumns * lh.stride) lh.data.resize(LinearHits::kColumns * lh.stride);
+  double* w = lh.col(LinearHits::kW);
+  double* c = lh.col(LinearHits::kC);
+  for (std::size_t i = 0; i < lh.stride; ++i) {
+    const HitState* hs = i < n ? &hits[i] : nullptr;
+    if (!hs || !hs->used || !hs->ok) {
+      for (int k = 0; k < 5; ++k) lh.col(LinearHits::kJac + k)[i] = 0.0;
+      w[i] = 0.0;
+      c[i] = 0.0;
+      continue;
+    }
+    const double sgn = hs->doca >= 0.0 ? 1.0 : -1.0;
+    const double r = sgn * hs->doca - hs->drift;
+    for (int k = 0; k < 5; ++k) lh.col(LinearHits::kJac + k)[i] = hs->jac[k];
+    w[i] = hs->inv_var;
+    c[i] = -(hs->inv_var * r) * sgn;
+    chi2 += hs->inv_var * r * r;
     ++n_used;
   }
+  normal_equations(lh, a, b);
   return chi2;
 }
 
@@ -384,7 +845,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     const bool warm_ok = warm && std::isfinite(hs.s) && (hs.ok || !axial);
     if (!warm_ok) hs.s = detail::doca_start(h, hs.wire);
   }
-  evaluate_all(h, hits, ws.geometry);
+  evaluate_all(h, ws);
   int evaluations = 1;
   const double cut = opt.outlier_chi2_cut;
   set_effective_variances(h, hits, opt, ws.order);
@@ -400,8 +861,11 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     mean = m > 0 ? mean / m : 1.0;
     double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
     Vector5 dp_total = Vector5::Zero();
+    LinearHits& lh = ws.linear;
+    const auto by_value = [](const HitState& hs) -> const HitState& { return hs; };
+    lh.load(hits.cbegin(), hits.cend(), by_value);
     while (true) {
-      if (!anneal_step(hits, t, cut, dp_total)) {
+      if (!anneal_step(lh, t, cut, dp_total)) {
         out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
@@ -413,18 +877,21 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       // the second-order terms (the closest point sliding along a stereo wire, the curvature)
       // could bias the weights of the next temperature.
       double moved = 0.0;
-      for (const auto& hs : hits) {
-        if (hs.ok) moved = std::max(moved, std::abs(hs.jac.dot(dp_total)));
+      for (std::size_t i = 0; i < lh.n; ++i) {
+        double shift = 0.0;
+        for (int k = 0; k < 5; ++k) shift += lh.col(LinearHits::kJac + k)[i] * dp_total[k];
+        moved = std::max(moved, std::abs(shift));
       }
       if (moved > kRelinearise) {
         h = step(h, dp_total);
         dp_total.setZero();
-        evaluate_all(h, hits, ws.geometry);
+        evaluate_all(h, ws);
+        lh.load(hits.cbegin(), hits.cend(), by_value);
         ++evaluations;
       }
     }
     h = step(h, dp_total);
-    evaluate_all(h, hits, ws.geometry);
+    evaluate_all(h, ws);
     ++evaluations;
     set_effective_variances(h, hits, opt, ws.order);
     for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
@@ -435,7 +902,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   int n_used = 0;
   const auto accumulate = [&](const Helix& hh) {
     return opt.multiple_scattering ? accumulate_scattering(hh, hits, ws, opt, a, b, n_used)
-                                   : accumulate_diagonal(hits, a, b, n_used);
+                                   : accumulate_diagonal(hits, ws.linear, a, b, n_used);
   };
   ws.v_valid = false;
   double chi2 = accumulate(h);
@@ -460,7 +927,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       double chi2_new = kNaN;
       for (int halving = 0; halving < 8; ++halving) {
         h = step(h0, dp);
-        evaluate_all(h, hits, ws.geometry);
+        evaluate_all(h, ws);
         ++evaluations;
         chi2_new = accumulate(h);
         if (chi2_new <= chi2 * (1.0 + 1e-10) + 1e-10) break;
@@ -481,7 +948,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     }
     const bool refresh_v = opt.multiple_scattering && round < 2;
     if (!changed && !refresh_v) break;
-    evaluate_all(h, hits, ws.geometry);
+    evaluate_all(h, ws);
     ++evaluations;
     ws.v_valid = false;
     chi2 = accumulate(h);
@@ -492,7 +959,9 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   out.iterations = evaluations;
   Eigen::LLT<Matrix5> llt(a);
   if (llt.info() == Eigen::Success && n_used >= 5) {
-    out.cov = llt.solve(Matrix5::Identity());
+    // column by column: the fixed-size vector solve (a matrix right-hand side takes Eigen's
+    // general triangular-solve kernels)
+    for (int c = 0; c < 5; ++c) out.cov.col(c) = llt.solve(Vector5::Unit(c));
     out.cov = 0.5 * (out.cov + out.cov.transpose()).eval();
   }
   out.converged = converged && n_used >= 5 && out.cov.allFinite() && std::isfinite(chi2);
@@ -504,6 +973,44 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
 double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
   if (!fit.converged) return std::numeric_limits<double>::infinity();
   return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
+}
+
+/// The circle prefit (below) without multiple scattering: the axial hits stay in the columns of
+/// lh (ws.axial) and are evaluated there by the closed form, four at a time. The hit states are
+/// not touched (the fit that follows evaluates them again).
+void prefit_circle_axial(Helix& h, const HelixFitterOptions& opt, LinearHits& lh) {
+  const double cut = opt.outlier_chi2_cut;
+  evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
+  double mean = 0.0;
+  int m = 0;
+  for (std::size_t i = 0; i < lh.n; ++i) {
+    const double iv = lh.col(LinearHits::kInvVar)[i];
+    if (!(iv > 0.0)) continue;
+    mean += square(std::abs(lh.col(LinearHits::kDoca)[i]) - lh.col(LinearHits::kDrift)[i]) * iv;
+    ++m;
+  }
+  if (m < 5) return;
+  double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
+  constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
+  for (int k = 0; k < 40; ++k) {
+    annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
+    Matrix5 a5;
+    Vector5 b5;
+    normal_equations(lh, a5, b5);  // the z columns of the axial hits are 0
+    Eigen::Matrix3d a = a5.topLeftCorner<3, 3>();
+    const Eigen::Vector3d b = b5.head<3>();
+    a.diagonal() *= 1.0 + 1e-9;
+    Eigen::LLT<Eigen::Matrix3d> llt(a);
+    if (llt.info() != Eigen::Success) return;
+    const Eigen::Vector3d dp = llt.solve(b);
+    if (!dp.allFinite()) return;
+    h.d0 += dp[0];
+    h.phi0 += dp[1];
+    h.omega += dp[2];
+    evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
+    if (t <= 1.0 && dp.dot(b) < 1e3) break;
+    t = std::max(1.0, t * opt.anneal_factor);
+  }
 }
 
 /// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
@@ -518,6 +1025,10 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
     if (u.x() * u.x() + u.y() * u.y() < 1e-12) ax.push_back(&hs);
   }
   if (ax.size() < 5) return;
+  if (!geometry && std::all_of(ax.begin(), ax.end(), [](const HitState* hs) { return hs->axial; })) {
+    prefit_circle_axial(h, opt, ws.axial);  // the same hits, already loaded (fit_one)
+    return;
+  }
   const auto eval = [&]() {
     const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
     for (auto* hs : ax) evaluate(h, c0, s0, *hs, geometry);
@@ -535,23 +1046,20 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
   }
   if (m < 5) return;
   double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
+  LinearHits& lh = ws.linear;
+  const auto by_pointer = [](const HitState* hs) -> const HitState& { return *hs; };
+  constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
   for (int k = 0; k < 40; ++k) {
     Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
     Eigen::Vector3d b = Eigen::Vector3d::Zero();
-    const double ec = std::exp(-0.5 * cut / t);
-    for (auto* hs : ax) {
-      if (!hs->ok) continue;
-      const double kk = 0.5 * hs->inv_var_eff / t;
-      const double rp = hs->doca - hs->drift, rm = hs->doca + hs->drift;
-      double ep, em;
-      mirror_exps(kk * rp * rp, kk * rm * rm, ep, em);
-      const double sum = ep + em;
-      if (!(sum > 0.0)) continue;
-      const double inv = hs->inv_var_eff / (sum + ec);
-      const double w = sum * inv;
-      const Eigen::Vector3d j = hs->jac.head<3>();
-      add_outer_lower(a, j, w);
-      b.noalias() += (hs->drift * (ep - em) * inv - w * hs->doca) * j;
+    lh.load(ax.cbegin(), ax.cend(), by_pointer);
+    annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
+    const double* w = lh.col(LinearHits::kW);
+    const double* c = lh.col(LinearHits::kC);
+    for (std::size_t i = 0; i < lh.n; ++i) {
+      const Eigen::Vector3d j(lh.col(LinearHits::kJac)[i], lh.col(LinearHits::kJac + 1)[i], lh.col(LinearHits::kJac + 2)[i]);
+      add_outer_lower(a, j, w[i]);
+      b.noalias() += c[i] * j;
     }
     a.diagonal() *= 1.0 + 1e-9;
     Eigen::LLT<Eigen::Matrix3d> llt(a);
@@ -588,6 +1096,7 @@ double circle_crossing(double omega, double dx, double dy, double ux, double uy,
 }
 
 bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
+void seed_z_with_columns(Helix* out, Workspace& ws);
 
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
                  const HelixFitterOptions& opt, Workspace& ws) {
@@ -626,11 +1135,23 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     hs.s = kNaN;
     hs.axial = hs.wire.direction.x() * hs.wire.direction.x() + hs.wire.direction.y() * hs.wire.direction.y() < 1e-24;
   }
+  if (!ws.geometry) {
+    ws.axial_index.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (hits[i].axial) ws.axial_index.push_back(i);
+    }
+    ws.axial.load_axial(hits, ws.axial_index);
+    ws.stereo.load(hits);
+  }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
     // hits with it (the wire-position circle is too coarse for the stereo z).
     prefit_circle(h, hits, opt, ws);
-    seed_z_with_arcs(in, begin, end, &h, hits.data());
+    if (ws.geometry) {
+      seed_z_with_arcs(in, begin, end, &h, hits.data());
+    } else {
+      seed_z_with_columns(&h, ws);
+    }
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
   int evaluations = best.iterations;
@@ -729,6 +1250,40 @@ void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix*
 
 namespace {
 
+/// z0 and tanLambda of h from the straight-line fit z(s) to the crossings, each hit's candidate
+/// z +- dz nearer the line chosen iteratively (see seed_z_with_arcs).
+void fit_z_line(const std::vector<StereoPoint>& pts, Helix& h) {
+  const auto line_fit = [&](const std::vector<double>& zs) {
+    double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      tw += 1;
+      ts += pts[i].s;
+      tz += zs[i];
+      tss += pts[i].s * pts[i].s;
+      tsz += pts[i].s * zs[i];
+    }
+    const double det = tw * tss - ts * ts;
+    if (tw >= 2 && det > 1e-9 * tw * tss) {
+      h.tan_lambda = (tw * tsz - ts * tz) / det;
+      h.z0 = (tz - h.tan_lambda * ts) / tw;
+    } else if (tw >= 1) {
+      h.tan_lambda = 0.0;
+      h.z0 = tz / tw;
+    }
+  };
+  std::vector<double> zs(pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
+  line_fit(zs);
+  for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      const double zl = h.z0 + h.tan_lambda * pts[i].s;
+      const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
+      zs[i] = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
+    }
+    line_fit(zs);
+  }
+}
+
 bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
   *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
   // Karimaki circle fit (NIM A305 (1991) 187) on the axial wire positions, or on every wire's
@@ -801,6 +1356,23 @@ bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, H
   return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
 }
 
+/// seed_z_with_arcs on the stereo columns of the workspace (no multiple scattering), the
+/// crossings computed four at a time: the same points and warm starts, in the same order.
+void seed_z_with_columns(Helix* out, Workspace& ws) {
+  StereoHits& st = ws.stereo;
+  stereo_crossings(*out, st);
+  std::vector<StereoPoint>& pts = ws.stereo_points;
+  pts.clear();
+  for (std::size_t i = 0; i < st.n; ++i) {
+    const double s = st.col(StereoHits::kCrossS)[i];
+    if (st.col(StereoHits::kCrossValid)[i] > 0.0) {
+      pts.push_back({s, st.col(StereoHits::kCrossZ)[i], st.col(StereoHits::kCrossDz)[i]});
+    }
+    if (st.col(StereoHits::kCrossWarm)[i] > 0.0) ws.hits[st.index[i]].s = s;
+  }
+  fit_z_line(pts, *out);
+}
+
 void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
                       HitState* hits) {
   Helix h = *out;
@@ -816,9 +1388,6 @@ void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t e
   // midpoints and taking each hit's candidate nearer the line.
   const double e_x = std::sin(h.phi0), e_y = -std::cos(h.phi0);
   const double px = h.d0 * e_x, py = h.d0 * e_y;
-  struct StereoPoint {
-    double s, z, dz;
-  };
   std::vector<StereoPoint> pts;
   pts.reserve(end - begin);
   for (std::size_t r = begin; r < end; ++r) {
@@ -837,35 +1406,7 @@ void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t e
     // crossing (the apex of a curler) the nearer root may lie on the other branch.
     if (hits && std::abs(slope) > 0.3 * std::sqrt(ux * ux + uy * uy)) hits[r - begin].s = s;
   }
-  const auto line_fit = [&](const std::vector<double>& zs) {
-    double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      tw += 1;
-      ts += pts[i].s;
-      tz += zs[i];
-      tss += pts[i].s * pts[i].s;
-      tsz += pts[i].s * zs[i];
-    }
-    const double det = tw * tss - ts * ts;
-    if (tw >= 2 && det > 1e-9 * tw * tss) {
-      h.tan_lambda = (tw * tsz - ts * tz) / det;
-      h.z0 = (tz - h.tan_lambda * ts) / tw;
-    } else if (tw >= 1) {
-      h.tan_lambda = 0.0;
-      h.z0 = tz / tw;
-    }
-  };
-  std::vector<double> zs(pts.size());
-  for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
-  line_fit(zs);
-  for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      const double zl = h.z0 + h.tan_lambda * pts[i].s;
-      const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
-      zs[i] = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
-    }
-    line_fit(zs);
-  }
+  fit_z_line(pts, h);
   *out = h;
 }
 

@@ -5,9 +5,8 @@ Belle II limits (PRL 125, 161806 (2020))."""
 from __future__ import annotations
 
 import argparse
-import json
 
-from darkrecon.cli import CommandError, command
+from darkrecon.cli import CommandError, command, report_validation
 
 
 def _masses(text: str) -> tuple[float, ...]:
@@ -55,11 +54,5 @@ def validate_limits(args: argparse.Namespace) -> int:
                                  n_signal=args.signal_events, other_events=args.other_events, cl=args.cl,
                                  method=args.method, beam=args.beam, seed=args.seed, n_threads=args.threads,
                                  **kwargs)
-    if args.json:
-        print(json.dumps(asdict(result), indent=2))
-    else:
-        print(alp_limits.table(result))
-    bad = alp_limits.failures(result, factor=args.factor)
-    for line in bad:
-        print("DISAGREES:", line)
-    return 1 if bad else 0
+    return report_validation(asdict(result) if args.json else None, alp_limits.table(result),
+                             alp_limits.failures(result, factor=args.factor))

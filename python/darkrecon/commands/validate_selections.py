@@ -4,9 +4,8 @@ selections vs the published Belle II values, side by side."""
 from __future__ import annotations
 
 import argparse
-import json
 
-from darkrecon.cli import command
+from darkrecon.cli import command, report_validation
 
 
 def _masses(text: str) -> tuple[float, ...]:
@@ -48,16 +47,9 @@ def validate_selections(args: argparse.Namespace) -> int:
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
     points = validation.validate(channels, masses, args.events, beam=args.beam, seed=args.seed,
                                  n_threads=args.threads)
-    if args.json:
-        print(json.dumps([{"channel": p.channel, "mass": p.mass, "variable": p.variable,
-                           "sigma": p.sigma, "published_sigma": p.published_sigma,
-                           "efficiency": p.efficiency, "efficiency_error": p.efficiency_error,
-                           "published_efficiency": p.published_efficiency,
-                           "n_selected": p.n_selected, "n_generated": p.n_generated}
-                          for p in points], indent=2))
-    else:
-        print(validation.table(points))
-    bad = validation.failures(points, factor=args.factor)
-    for line in bad:
-        print("DISAGREES:", line)
-    return 1 if bad else 0
+    rows = [{"channel": p.channel, "mass": p.mass, "variable": p.variable, "sigma": p.sigma,
+             "published_sigma": p.published_sigma, "efficiency": p.efficiency,
+             "efficiency_error": p.efficiency_error, "published_efficiency": p.published_efficiency,
+             "n_selected": p.n_selected, "n_generated": p.n_generated} for p in points]
+    return report_validation(rows if args.json else None, validation.table(points),
+                             validation.failures(points, factor=args.factor))

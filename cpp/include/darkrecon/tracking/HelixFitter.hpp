@@ -41,7 +41,18 @@
 // along the helix once its step is below 0.05 cm. The circle prefit starts 10x cooler than the main
 // annealing (hotter is a fit to the wire positions, i.e. the seed) and stops after its first step
 // at T = 1 (unless chi2 still fell by > 1000). About 3 evaluations of the hits per track (1 at
-// the start, 1 after the linearised annealing, 1 in Gauss-Newton). Tracks are handed to threads in
+// the start, 1 after the linearised annealing, 1 in Gauss-Newton). The annealing weights (two
+// exponentials and a division per hit) are computed four hits at a time on the linearised hits
+// stored as columns (GCC/Clang vector extensions: two SSE2 registers in the portable build, plus
+// an AVX2 clone picked at load time on x86-64 Linux; no fused multiply-add, so both give bitwise
+// the same results). Without multiple scattering the axial hits are also kept in such columns
+// and their closed-form DOCAs evaluated four at a time (the circle prefit works on the columns
+// alone; the other evaluations copy the results to the hit states). The stereo hits' first
+// Newton iteration (warm-started, it nearly always ends in the second-order move) runs four hits
+// at a time as well, with an inline sin/cos (fdlibm kernel polynomials); a hit whose iteration
+// does not end there goes through the scalar Newton from the same start. The Gauss-Newton normal
+// equations are summed four hits per lane too, and the seed's stereo crossings (with an inline
+// atan2) are computed four wires at a time. Tracks are handed to threads in
 // blocks of 32 from a shared counter, each thread with its own scratch.
 //
 // Multiple scattering (option). The material between consecutive kept hits (path length x,

@@ -58,7 +58,7 @@ inline DocaResult doca(const Helix& h, double c0, double s0, const Wire& w, doub
   const Vector3& u = w.direction;
   double s = s_start;
   const double tl = h.tan_lambda, om = h.omega;
-  Vector3 pos, tan;
+  Vector3 pos = Vector3::Zero(), tan = Vector3::Zero();  // set by the first iteration (max_iterations >= 1)
   bool converged = false;
   for (int it = 0; it < max_iterations; ++it) {
     const detail::ChiFunctions f(om * s);
@@ -97,7 +97,7 @@ inline DocaResult doca(const Helix& h, double c0, double s0, const Wire& w, doub
   r.s = s;
   r.position = pos;
   if (nn > 1e-12 && converged) {
-    r.normal = n / nn;
+    r.normal = n * (1.0 / nn);
     r.doca = r.normal.dot(pos - w.point);
     r.ok = true;
   } else {
