@@ -243,7 +243,8 @@ class EventFinder {
 
   /// Clears `active` for axial hits without a hit in a neighbouring cell: the same layer
   /// (wire +-1) or the adjacent layers of the same superlayer (wires w-1..w+1, which covers the
-  /// half-cell stagger of consecutive layers).
+  /// half-cell stagger of consecutive layers; an adjacent layer without such a hit is bridged by
+  /// the layer beyond it).
   void mark_isolated(const CDCHitColumns& in, std::size_t begin, std::size_t end, std::vector<char>& active) {
     if (occupied_.size() != static_cast<std::size_t>(cdc_.n_wires())) occupied_.assign(static_cast<std::size_t>(cdc_.n_wires()), 0);
     for (std::size_t row = begin; row < end; ++row) {

@@ -183,14 +183,16 @@ def find_tracks(
     **options
         Finder settings: ``min_pt`` (0.07 GeV), ``max_level`` (12), ``min_neighbours`` (2:
         occupied neighbouring cells an axial hit needs to seed the Legendre search, at most one
-        per adjacent layer of its superlayer; 0 = all hits), ``legendre_tolerance`` (0.08 cm),
+        per adjacent layer of its superlayer, a layer with one missing hit bridged by the next;
+        0 = all hits), ``legendre_tolerance`` (0.08 cm),
         ``min_axial_hits`` (7), ``assign_distance`` (0.12 cm), ``max_tracks`` (20),
         ``min_stereo_hits`` (4), ``z0_max`` (6 cm), ``tan_lambda_min``/``max`` (-2, 3.5),
         ``z_tolerance`` (2 cm), ``curler_distance`` (0.4 cm: axial hits this close to the circle
         of a curler, off its fitted arm, are its other arm and later turns),
         ``drift_velocity`` (4e-3 cm/ns), ``max_time_offset`` (3 ns; with
         times, a candidate whose hits are later than the time of flight from the collision by
-        more than this on average is a later turn of a curler and is dropped), ``max_d0``
+        more than this in the median over its hits is a later turn of a curler and is
+        dropped), ``max_d0``
         (2 cm), ``max_z0`` (4 cm) (tracks from the interaction region), ``fit`` (True),
         ``max_chi2_ndf`` (20); and fitter settings ``multiple_scattering``,
         ``outlier_chi2_cut``, ``max_iterations``, ``max_retries``, ``annealing``,

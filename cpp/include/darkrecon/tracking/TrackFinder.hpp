@@ -21,13 +21,20 @@
 //     again; the hits are removed from the pool and the search continues (the same best-first
 //     queue, boxes recounted lazily) until no box holds min_axial_hits hits. Only axial hits
 //     with min_neighbours occupied neighbouring cells seed the search (isolated beam-background
-//     hits do not; they can still be collected by a track).
+//     hits do not; they can still be collected by a track). A layer with no hit next to the
+//     wire is bridged by the layer beyond it (one inefficient cell does not deactivate its two
+//     neighbours: steep tracks that cross only superlayers 0-2 need all their hits).
+//     When the stereo search fails for the free circle of a short arc, it is retried with the
+//     circle constrained through the origin. When a Legendre maximum fails, only the hits of
+//     the arm that was tried leave the search: a track of the opposite charge flying the
+//     opposite way (e+ e- back to back) lies on the same circle and is searched again.
 //     Circles closing inside the chamber (curlers) also take the axial hits within
 //     curler_distance of the circle off the fitted arm (the incoming arm and later turns),
 //     assigned to the track but not fitted; when both arms are in the Legendre maximum, the
 //     outgoing arm is the earlier one (hit time minus drift time), else the one with more hits.
 //     With hit times, a candidate whose hits are late with respect to the time of flight from
-//     the collision (mean of t - drift time - path / c above max_time_offset) is a later turn
+//     the collision (median over its axial hits of t - drift time - path / c above
+//     max_time_offset: robust to an out-of-time background hit on the circle) is a later turn
 //     of a curler and is dropped.
 //  4. Stereo hits: for every stereo wire, the z where it meets the circle displaced by +-drift
 //     (two candidates per hit; a stereo wire moves in azimuth with z), and the arc length s of

@@ -13,9 +13,10 @@ struct TrackFinderOptions {
   double legendre_tolerance = 0.08; ///< a drift circle belongs to a line within this (cm, real space)
   int min_neighbours = 2;           ///< axial hits enter the Legendre search only with this many
                                     ///< occupied neighbouring cells (same layer, or the adjacent
-                                    ///< layers of the superlayer; at most as many as there are
-                                    ///< adjacent layers): isolated beam background does not seed
-                                    ///< tracks (0: every hit)
+                                    ///< layers of the superlayer, or the next layer across one
+                                    ///< empty cell; at most as many as there are adjacent
+                                    ///< layers): isolated beam background does not seed tracks
+                                    ///< (0: every hit)
   int min_axial_hits = 7;           ///< fewest hits in the Legendre maximum to start a candidate
   double assign_distance = 0.12;    ///< axial hit to circle: | |p - c| - R| - drift| below this (cm)
   int max_tracks = 20;              ///< per event
@@ -30,8 +31,8 @@ struct TrackFinderOptions {
   double curler_distance = 0.4;     ///< axial hits this close (cm) to a curler's circle, off its
                                     ///< fitted arm, are its other arm and later turns
   double drift_velocity = 4.0e-3;   ///< cm/ns, converts drift distance to drift time
-  double max_time_offset = 3.0;     ///< with hit times: a candidate whose mean (time - drift time
-                                    ///< - s / c) exceeds this [ns] is a later turn of a curler
+  double max_time_offset = 3.0;     ///< with hit times: a candidate whose median (time - drift
+                                    ///< time - s / c) exceeds this [ns] is a later turn of a curler
                                     ///< (or out of time) and is dropped
   // --- tracks from the interaction point --------------------------------------------------
   double max_d0 = 2.0;              ///< |d0| of the fitted track [cm]
