@@ -13,7 +13,7 @@ from reference_kinematics import two_body
 import darkrecon as dr
 from darkrecon.pipeline.analysis import analyse_channel
 from darkrecon.pipeline.config import ChannelSpec
-from darkrecon.pipeline.report import headline_plot, write_report
+from darkrecon.pipeline.report import headline_plot, simulated_share, write_report
 from darkrecon.reconstruction.event import Reconstructed
 
 M_MU = 0.1056583755
@@ -121,3 +121,5 @@ def test_a_window_without_simulated_background_is_not_background_free():
     assert r.bkg[1] == pytest.approx(bound, rel=1e-3) and r.bkg_unc[1] == pytest.approx(bound, rel=1e-3)
     assert r.bkg[0] == pytest.approx(n_mc[0] * 0.05 * 50.0)
     assert r.scan.expected_events.median[1] > 3.0  # b = 0 would give ln(10) = 2.30 events
+    # the share of the window background from simulated events: all at 2 GeV, none at 5 GeV
+    np.testing.assert_allclose(simulated_share(r), [1.0, 0.0])

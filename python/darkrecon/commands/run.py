@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
+import numpy as np
+
 from darkrecon.beam import Beam
 from darkrecon.cli import CommandError, command
 from darkrecon.pipeline.config import CHANNELS
@@ -67,10 +69,19 @@ def run(args: argparse.Namespace) -> int:
                            channels=channels)
     print(f"darkrecon run: {summary.n_events} events, {summary.seconds:.0f} s; report: {summary.index}")
     print(f"{'channel':<12} {'L [fb^-1]':>9} {'mass':>6} {'eff':>6} {'sigma_m':>8} {'bkg':>9} "
-          f"{'exp. xsec UL [fb]':>17} {'exp. coupling UL':>16}")
+          f"{'sim. share':>10} {'exp. xsec UL [fb]':>17} {'exp. coupling UL':>16}")
+    from darkrecon.pipeline.report import simulated_share
+
+    bound_dominated = False
     for r in summary.results:
         med, g_med = r.scan.expected_xsec.median, r.coupling_expected["median"]
+        share = simulated_share(r)
+        bound_dominated |= bool(np.any(share < 0.5))
         for i, m in enumerate(r.mass):
             print(f"{r.channel:<12} {r.luminosity_fb:9.3g} {m:6.2f} {r.efficiency[i]:6.3f} "
-                  f"{r.resolution[i]:8.4f} {r.bkg[i]:9.3g} {med[i]:17.4g} {g_med[i]:16.4g}")
+                  f"{r.resolution[i]:8.4f} {r.bkg[i]:9.3g} {share[i]:10.2f} {med[i]:17.4g} {g_med[i]:16.4g}")
+    if bound_dominated:
+        print("sim. share < 0.5: the window background is mostly zero-event bounds of samples too small "
+              "for the luminosity (tables/*-background.csv); such limits measure the simulation "
+              "statistics, not the physics: raise --scale")
     return 0

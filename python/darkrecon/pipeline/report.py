@@ -63,6 +63,19 @@ def background_rows(r: ChannelResult) -> list[dict]:
     return out
 
 
+def simulated_share(r: ChannelResult) -> np.ndarray:
+    """Per mass window, the fraction of the expected background that comes from simulated events
+    inside the window; the rest are zero-event bounds of processes whose sample has none there
+    (:mod:`darkrecon.select.background`), i.e. a measure of the simulation statistics. NaN for
+    a window without background."""
+    if not r.bkg_processes:
+        return np.full(len(r.mass), np.nan)
+    simulated = sum(np.where(n_mc > 0, est, 0.0) for est, _, n_mc in r.bkg_processes.values())
+    total = np.asarray(r.bkg, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, simulated / total, np.nan)
+
+
 def write_report(folder: str | Path, results: list[ChannelResult], summary: str = "",
                  headline: dict | None = None, on_result: Callable[[], object] | None = None) -> Path:
     """Write everything and return the path of ``index.html`` (``on_result`` is called after
