@@ -49,10 +49,7 @@ def measure(events, sim, fit=True):
     px, py, pz = (ak.to_numpy(flat[k]) for k in ("px", "py", "pz"))
     counts = ak.to_numpy(ak.num(events))
     ev = np.repeat(np.arange(len(counts)), counts)
-    local = np.arange(len(ev)) - np.repeat(np.cumsum(counts) - counts, counts)
-    ok = match.track_particle >= 0
-    keys = set(zip(found.event_index[ok].tolist(), match.track_particle[ok].tolist(), strict=True))
-    is_found = np.array([(e, q) in keys for e, q in zip(ev.tolist(), local.tolist(), strict=True)])
+    is_found = match.particle_found(found.event_index, counts)
     theta = np.degrees(np.arctan2(np.hypot(px, py), pz))
     # hits per particle: axial layers, axial superlayers, stereo hits
     g = dr.cdc.Geometry.belle2()

@@ -42,12 +42,7 @@ def efficiency_table(events, sim, found):
     match = truth_match(found, cols["particle"])
     flat = ak.flatten(events)
     px, py, pz = (ak.to_numpy(flat[k]) for k in ("px", "py", "pz"))
-    counts = ak.to_numpy(ak.num(events))
-    ev = np.repeat(np.arange(len(counts)), counts)
-    local = np.arange(len(ev)) - np.repeat(np.cumsum(counts) - counts, counts)
-    ok = match.track_particle >= 0
-    keys = set(zip(found.event_index[ok].tolist(), match.track_particle[ok].tolist(), strict=True))
-    is_found = np.array([(e, p) in keys for e, p in zip(ev.tolist(), local.tolist(), strict=True)])
+    is_found = match.particle_found(found.event_index, ak.to_numpy(ak.num(events)))
     pt = np.hypot(px, py)
     theta = np.degrees(np.arctan2(pt, pz))
     charge = -np.sign(ak.to_numpy(flat.pdg))  # mu- is pdg 13

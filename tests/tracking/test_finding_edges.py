@@ -35,11 +35,7 @@ def rates(events, seed):
     found = find_tracks(sim, n_threads=1)
     cols, _ = sim.flat("cdc")
     match = truth_match(found, cols["particle"])
-    ok = match.track_particle >= 0
-    pairs = set(zip(found.event_index[ok].tolist(), match.track_particle[ok].tolist(), strict=True))
-    counts = ak.to_numpy(ak.num(events))
-    n_particles = int(counts.sum())
-    eff = len(pairs) / n_particles
+    eff = float(np.mean(match.particle_found(found.event_index, ak.to_numpy(ak.num(events)))))
     return eff, match.n_fake / max(found.n_tracks, 1), match.n_clone / max(found.n_tracks, 1)
 
 
@@ -82,3 +78,12 @@ def test_back_to_back_pair_on_one_circle_is_found_twice():
     assert eff >= 0.97
     assert fake <= 0.02
     assert clone <= 0.01
+
+
+def test_particle_found_maps_matched_tracks_to_generated_particles():
+    """Two events with 2 and 1 particles; tracks: event 0 particle 1 (twice, a clone), event 1
+    particle 0, and a fake: only particle 0 of event 0 is missed."""
+    match = dr.tracking.TruthMatch(track_particle=np.array([1, 1, 0, -1]),
+                                   track_purity=np.ones(4), is_clone=np.array([False, True, False, False]))
+    found = match.particle_found(np.array([0, 0, 1, 1]), np.array([2, 1]))
+    np.testing.assert_array_equal(found, [False, True, True])

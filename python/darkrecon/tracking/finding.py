@@ -272,6 +272,17 @@ class TruthMatch:
     def n_clone(self) -> int:
         return int(np.sum(self.is_clone))
 
+    def particle_found(self, event_index: np.ndarray, particles_per_event: np.ndarray) -> np.ndarray:
+        """Per generated particle (events in order, ``particles_per_event[e]`` each): True if
+        at least one track matches it. ``event_index`` is the found tracks' event index."""
+        counts = np.asarray(particles_per_event, np.int64)
+        first = np.cumsum(counts) - counts
+        ok = self.track_particle >= 0
+        matched = first[np.asarray(event_index, np.int64)[ok]] + self.track_particle[ok]
+        found = np.zeros(int(counts.sum()), bool)
+        found[matched] = True
+        return found
+
 
 def truth_match(found: FoundTracks, particle: np.ndarray, min_purity: float = 0.7) -> TruthMatch:
     """Match each found track to the particle of most of its hits (``particle``: per hit truth
