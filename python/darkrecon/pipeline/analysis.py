@@ -19,10 +19,8 @@ import numpy as np
 
 from darkrecon import select
 from darkrecon.pipeline.config import ChannelSpec
-from darkrecon.select.background import window_background
+from darkrecon.select.background import WINDOW_SIGMAS, window_background
 from darkrecon.select.peak import fit_peak
-
-WINDOW_SIGMAS = 2.0
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from darkrecon.select.alp import RECOIL_MASS_ABOVE
+
 
 @dataclass(frozen=True)
 class SampleSpec:
@@ -61,7 +63,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
                 (1.0, 2.0, 3.0, 5.0, 8.0), ("mumu", "tautau", "eemumu"), (0.276, 50.0)),
     ChannelSpec("alp", "alp_gammagamma", "alp_gammagamma", "g_agg", 1e-3,
                 (0.5, 1.0, 2.0, 4.0, 6.0, 8.0), ("gammagammagamma", "gammagamma", "bhabha"), (0.445, 50.0),
-                recoil_above=6.0),
+                recoil_above=RECOIL_MASS_ABOVE),
     ChannelSpec("dark_photon", "dark_photon_invisible", "dark_photon_invisible", "epsilon", 1e-3,
                 (1.0, 3.0, 5.0, 7.0), ("gammagamma", "bhabha"), (50.0,)),
 )

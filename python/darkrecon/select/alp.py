@@ -27,6 +27,10 @@ from darkrecon.select.selection import (
     require_fields,
 )
 
+#: Above this ALP mass (GeV) the search variable is the recoil mass against the third photon, which
+#: resolves better there (as the paper switches at high m_a).
+RECOIL_MASS_ABOVE = 6.0
+
 #: The photon that recoils in each of the three pairings (the other two form the pair).
 PAIRINGS = ((1, 2, 0), (0, 2, 1), (0, 1, 2))
 

@@ -9,7 +9,7 @@ about 0.35 nb in our generator's acceptance (E > 50 MeV, 12-168 deg), i.e. ~155k
    ``background_fraction`` x the luminosity (in chunks; only the selected candidates are kept);
 2. at each mass point generate, simulate, reconstruct and select signal, fit its peak
    (:func:`darkrecon.select.peak.fit_peak`) and count in the window peak +-2 sigma (the window of
-   ``darkrecon run``, :data:`darkrecon.pipeline.analysis.WINDOW_SIGMAS`); the efficiency is the
+   ``darkrecon run``, :data:`darkrecon.select.background.WINDOW_SIGMAS`); the efficiency is the
    weighted fraction of the generated signal inside it;
 3. the gamma gamma gamma background in the window (its weights times the luminosity, with the
    simulation-statistics uncertainty, :func:`darkrecon.select.background.window_counts`) gives
@@ -46,8 +46,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from darkrecon.select import published
-from darkrecon.select.background import ZERO_EVENT_UPPER_68, window_counts
+from darkrecon.select.background import WINDOW_SIGMAS, ZERO_EVENT_UPPER_68, window_counts
 from darkrecon.select.peak import fit_peak
+from darkrecon.select.validation import reconstructed_sample, search_variable
 
 __all__ = ["DEFAULT_MASSES", "AlpLimitPoint", "AlpLimitResult", "OtherBackground", "OtherWindow",
            "check_arguments", "failures", "table", "validate"]
@@ -56,10 +57,6 @@ __all__ = ["DEFAULT_MASSES", "AlpLimitPoint", "AlpLimitResult", "OtherBackground
 DEFAULT_MASSES = (0.2, 0.5, 1.0, 2.0, 4.0, 6.0, 8.0, 9.7)
 #: Luminosity of the paper (fb^-1).
 LUMINOSITY_FB = 0.445
-#: Window half width in signal sigmas (as ``darkrecon run``).
-WINDOW_SIGMAS = 2.0
-#: Above this mass the search variable is the recoil mass against the third photon.
-RECOIL_ABOVE = 6.0
 #: Signal coupling used to generate (the cross-section limit does not depend on it).
 SIGNAL_G_AGG = 1e-3
 
@@ -135,24 +132,6 @@ class AlpLimitResult:
     others: list[OtherBackground]
 
 
-def _seeds(seed: int, *key: int) -> tuple[int, int]:
-    a, b = np.random.SeedSequence([seed, *key]).generate_state(2)
-    return int(a), int(b)
-
-
-def _reco(process: str, n: int, beam, seed_key: tuple[int, ...], seed: int, n_threads: int, **params):
-    import darkrecon as dr
-    from darkrecon.reconstruction import reconstruct
-
-    gen_seed, sim_seed = _seeds(seed, *seed_key)
-    sample = dr.generate(process, n, beam=beam, seed=gen_seed, **params)
-    return reconstruct(dr.simulate(sample, seed=sim_seed, n_threads=n_threads), n_threads=n_threads)
-
-
-def _variable(mass: float) -> str:
-    return "recoil_mass" if mass > RECOIL_ABOVE else "mass"
-
-
 class _Collected:
     """Per mass point, the search-variable value and weight of every selected event (the
     candidate nearest the mass), accumulated over chunks."""
@@ -172,7 +151,7 @@ class _Collected:
         self.all_w.append(np.asarray(reco.weight, dtype=np.float64) * scale)
         self.sel_w.append(np.asarray(reco.weight, dtype=np.float64)[sel.passed] * scale)
         for i, m in enumerate(self.masses):
-            v, w = sel.closest_candidates(m, _variable(m))
+            v, w = sel.closest_candidates(m, search_variable("alp_gammagamma", m))
             self.values[i].append(v)
             self.weights[i].append(w * scale)
 
@@ -196,7 +175,7 @@ def _sample(process: str, n_total: int, masses, beam, luminosity_fb: float, seed
     done, k = 0, 0
     while done < n_total:
         n = min(chunk, n_total - done)
-        reco = _reco(process, n, beam, (key, k), seed, n_threads)
+        reco = reconstructed_sample(process, n, (key, k), beam=beam, seed=seed, n_threads=n_threads)
         sel = select.alp_gammagamma(reco, beam, luminosity_fb=luminosity_fb)
         out.add(sel, reco, n / n_total)
         done += n
@@ -275,9 +254,9 @@ def validate(masses: Sequence[float] = DEFAULT_MASSES, *, luminosity_fb: float =
 
     points = []
     for i, m in enumerate(masses):
-        variable = _variable(m)
-        reco = _reco("alp_gammagamma", n_signal, beam_obj, (4, int(round(m * 1000))), seed, n_threads,
-                     mass=m, g_agg=SIGNAL_G_AGG)
+        variable = search_variable("alp_gammagamma", m)
+        reco = reconstructed_sample("alp_gammagamma", n_signal, (4, int(round(m * 1000))), beam=beam_obj,
+                                    seed=seed, n_threads=n_threads, mass=m, g_agg=SIGNAL_G_AGG)
         sel = select.alp_gammagamma(reco, beam_obj, luminosity_fb=luminosity_fb)
         v, w = sel.closest_candidates(m, variable)
         peak = fit_peak(v, w)

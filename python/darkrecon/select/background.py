@@ -49,6 +49,9 @@ __all__ = ["SPARSE_EVENTS", "ZERO_EVENT_UPPER_68", "ProcessWindow", "WindowBackg
 
 #: 68% CL upper bound on a Poisson mean after observing zero events: -ln(1 - 0.68).
 ZERO_EVENT_UPPER_68 = -math.log(1.0 - 0.68)
+#: Half width of a search window in signal resolutions (the mass scan of ``darkrecon run`` and
+#: ``darkrecon validate-limits``).
+WINDOW_SIGMAS = 2.0
 #: Below this many simulated events in a window the optional sideband smoothing applies.
 SPARSE_EVENTS = 10
 

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from darkrecon.select.alp import RECOIL_MASS_ABOVE
 from darkrecon.select.peak import Peak, fit_peak
 
-#: Above this ALP mass (GeV) the search variable is the recoil mass (as pipeline.config).
-ALP_RECOIL_ABOVE = 6.0
+#: Above this ALP mass (GeV) the search variable is the recoil mass (the ALP selection's switch).
+ALP_RECOIL_ABOVE = RECOIL_MASS_ABOVE
 
 #: Published reference values per channel. ``resolution``: sigma (GeV) of the signal peak vs
 #: mass (GeV); ``efficiency``: the signal efficiency the papers quote, as an order of
@@ -144,16 +145,24 @@ def measure(channel: str, mass: float, reco, beam=None) -> Point:
                  notes)
 
 
-def simulate_signal(channel: str, mass: float, n_events: int, *, beam="Y4S", seed: int = 1,
-                    n_threads: int = 1):
-    """Generate, simulate and reconstruct ``n_events`` signal events of ``channel`` at ``mass``."""
+def reconstructed_sample(process: str, n_events: int, key: Sequence[int], *, beam="Y4S", seed: int = 1,
+                         n_threads: int = 1, **params):
+    """Generate, simulate and reconstruct ``n_events`` of ``process``; the generator and simulation
+    seeds come from ``(seed, *key)``, so every sample of a validation has its own streams."""
     import darkrecon as dr
     from darkrecon.reconstruction import reconstruct
 
-    process, params = SIGNAL[channel]
-    gen_seed, sim_seed = np.random.SeedSequence([seed, int(round(mass * 1000))]).generate_state(2)
-    sample = dr.generate(process, n_events, mass=mass, beam=beam, seed=int(gen_seed), **params)
+    gen_seed, sim_seed = np.random.SeedSequence([seed, *key]).generate_state(2)
+    sample = dr.generate(process, n_events, beam=beam, seed=int(gen_seed), **params)
     return reconstruct(dr.simulate(sample, seed=int(sim_seed), n_threads=n_threads), n_threads=n_threads)
+
+
+def simulate_signal(channel: str, mass: float, n_events: int, *, beam="Y4S", seed: int = 1,
+                    n_threads: int = 1):
+    """Generate, simulate and reconstruct ``n_events`` signal events of ``channel`` at ``mass``."""
+    process, params = SIGNAL[channel]
+    return reconstructed_sample(process, n_events, [int(round(mass * 1000))], beam=beam, seed=seed,
+                                n_threads=n_threads, mass=mass, **params)
 
 
 def validate(channels: Iterable[str] = ("zprime_invisible", "alp_gammagamma"),
@@ -243,7 +252,6 @@ def lost_pair_cut(masses: Sequence[float] = (1.0, 3.0, 5.0, 6.0, 7.0, 7.5, 8.0),
     each mass, and of a radiative Bhabha sample (10-170 deg, leading-log FSR), among the events
     that pass every other cut. ``darkrecon validate-selections --lost-pair`` prints it."""
     import darkrecon as dr
-    from darkrecon.reconstruction import reconstruct
     from darkrecon.select.dark_photon import dark_photon_invisible
 
     b = dr.Beam.preset(beam) if isinstance(beam, str) else beam
@@ -252,9 +260,7 @@ def lost_pair_cut(masses: Sequence[float] = (1.0, 3.0, 5.0, 6.0, 7.0, 7.5, 8.0),
     samples.append(("bhabha (e+e- gamma)", "bhabha", n_bhabha, {}))
     rows = []
     for i, (name, process, n, params) in enumerate(samples):
-        gen_seed, sim_seed = np.random.SeedSequence([seed, 7919, i]).generate_state(2)
-        sample = dr.generate(process, n, beam=b, seed=int(gen_seed), **params)
-        reco = reconstruct(dr.simulate(sample, seed=int(sim_seed), n_threads=n_threads), n_threads=n_threads)
+        reco = reconstructed_sample(process, n, [7919, i], beam=b, seed=seed, n_threads=n_threads, **params)
         without = dark_photon_invisible(reco, b, lost_pair_margin=None)
         with_cut = dark_photon_invisible(reco, b)
         rows.append(LostPairRow(name, n, int(without.passed.sum()), int(with_cut.passed.sum())))
