@@ -113,7 +113,7 @@ void register_tracking(py::module_& m) {
       },
       py::arg("wire_point"), py::arg("wire_dir"), py::arg("drift"), py::arg("sigma"), py::arg("offsets"),
       py::arg("seed") = py::none(), py::arg("bfield") = 1.5, py::arg("max_iterations") = 30,
-      py::arg("tolerance") = 1e-6, py::arg("annealing") = true, py::arg("max_retries") = 2,
+      py::arg("tolerance") = 0.1, py::arg("annealing") = true, py::arg("max_retries") = 2,
       py::arg("start_temperature_factor") = 30.0, py::arg("max_temperature") = 1e5,
       py::arg("anneal_factor") = 0.1, py::arg("outlier_chi2_cut") = 16.0,
       py::arg("multiple_scattering") = false, py::arg("radiation_length") = 64000.0,

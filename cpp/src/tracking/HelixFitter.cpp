@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "darkrecon/core/Parallel.hpp"
+#include "darkrecon/tracking/detail/SmallCholesky.hpp"
 #include "darkrecon/tracking/detail/WireDoca.hpp"
 
 namespace darkrecon::tracking {
@@ -328,26 +329,34 @@ void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
     store4(co + i, d * (ep - em) * inv - w * doca);
   }
 }
-/// The normal equations sum_i w_i J_i J_i^T (lower triangle, column by column: 15 values) and
-/// sum_i c_i J_i (5 values) from the columns of lh, four hits per lane; the lanes are added at
-/// the end in a fixed order (deterministic, independent of threads).
-DARKRECON_AVX2_CLONES
-void normal_equations(const LinearHits& lh, double* out) {
-  V4d acc[20];
+/// The normal equations sum_i w_i J_i J_i^T (lower triangle, column by column: NP (NP + 1) / 2
+/// values) and sum_i c_i J_i (NP values) of the first NP parameters from the columns of lh, four
+/// hits per lane; the lanes are added at the end in a fixed order (deterministic, independent of
+/// threads).
+template <int NP>
+DARKRECON_V4_INLINE void sum_normal_equations(const LinearHits& lh, double* out) {
+  constexpr int kMatrix = NP * (NP + 1) / 2;
+  V4d acc[kMatrix + NP];
   for (auto& v : acc) v = splat4(0.0);
   for (std::size_t i = 0; i < lh.stride; i += 4) {
-    V4d j[5];
-    for (int k = 0; k < 5; ++k) j[k] = load4(lh.col(LinearHits::kJac + k) + i);
+    V4d j[NP];
+    for (int k = 0; k < NP; ++k) j[k] = load4(lh.col(LinearHits::kJac + k) + i);
     const V4d w = load4(lh.col(LinearHits::kW) + i), c = load4(lh.col(LinearHits::kC) + i);
     int m = 0;
-    for (int col = 0; col < 5; ++col) {
+    for (int col = 0; col < NP; ++col) {
       const V4d wj = w * j[col];
-      for (int r = col; r < 5; ++r) acc[m++] += wj * j[r];
+      for (int r = col; r < NP; ++r) acc[m++] += wj * j[r];
     }
-    for (int k = 0; k < 5; ++k) acc[15 + k] += c * j[k];
+    for (int k = 0; k < NP; ++k) acc[kMatrix + k] += c * j[k];
   }
-  for (int m = 0; m < 20; ++m) out[m] = (acc[m][0] + acc[m][1]) + (acc[m][2] + acc[m][3]);
+  for (int m = 0; m < kMatrix + NP; ++m) out[m] = (acc[m][0] + acc[m][1]) + (acc[m][2] + acc[m][3]);
 }
+/// All five helix parameters (20 values).
+DARKRECON_AVX2_CLONES
+void normal_equations(const LinearHits& lh, double* out) { sum_normal_equations<5>(lh, out); }
+/// d0, phi0, omega only (9 values): the circle prefit, whose axial hits do not see z.
+DARKRECON_AVX2_CLONES
+void normal_equations_circle(const LinearHits& lh, double* out) { sum_normal_equations<3>(lh, out); }
 
 /// evaluate_axial on the columns of lh (loaded by load_axial), four hits at a time: fills the DOCA,
 /// the gradient and the inverse variance (0 where the DOCA is undefined, as hs.ok = false).
@@ -649,8 +658,8 @@ bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_tot
   normal_equations(lh, a, b);
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
-  Eigen::LLT<Matrix5> llt(a);
-  if (llt.info() != Eigen::Success) return false;
+  const detail::SmallCholesky<5> llt(a);
+  if (!llt.ok()) return false;
   const Vector5 dp = llt.solve(b);
   if (!dp.allFinite()) return false;
   dp_total += dp;
@@ -910,8 +919,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   for (int round = 0; round < 4; ++round) {
     converged = false;
     for (int it = 0; it < opt.max_iterations && std::isfinite(chi2); ++it) {
-      Eigen::LLT<Matrix5> llt(a);
-      if (llt.info() != Eigen::Success || n_used < 5) break;
+      const detail::SmallCholesky<5> llt(a);
+      if (!llt.ok() || n_used < 5) break;
       Vector5 dp = llt.solve(b);
       if (!dp.allFinite()) break;
       const double distance = dp.dot(b);  // dp^T A dp
@@ -957,13 +966,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   out.chi2 = chi2;
   out.ndf = n_used - 5;
   out.iterations = evaluations;
-  Eigen::LLT<Matrix5> llt(a);
-  if (llt.info() == Eigen::Success && n_used >= 5) {
-    // column by column: the fixed-size vector solve (a matrix right-hand side takes Eigen's
-    // general triangular-solve kernels)
-    for (int c = 0; c < 5; ++c) out.cov.col(c) = llt.solve(Vector5::Unit(c));
-    out.cov = 0.5 * (out.cov + out.cov.transpose()).eval();
-  }
+  const detail::SmallCholesky<5> llt(a);
+  if (llt.ok() && n_used >= 5) out.cov = llt.inverse();
   out.converged = converged && n_used >= 5 && out.cov.allFinite() && std::isfinite(chi2);
   return out;
 }
@@ -994,14 +998,14 @@ void prefit_circle_axial(Helix& h, const HelixFitterOptions& opt, LinearHits& lh
   constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
   for (int k = 0; k < 40; ++k) {
     annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
-    Matrix5 a5;
-    Vector5 b5;
-    normal_equations(lh, a5, b5);  // the z columns of the axial hits are 0
-    Eigen::Matrix3d a = a5.topLeftCorner<3, 3>();
-    const Eigen::Vector3d b = b5.head<3>();
+    double sums[9];
+    normal_equations_circle(lh, sums);
+    Eigen::Matrix3d a;
+    a(0, 0) = sums[0], a(1, 0) = sums[1], a(2, 0) = sums[2], a(1, 1) = sums[3], a(2, 1) = sums[4], a(2, 2) = sums[5];
+    const Eigen::Vector3d b(sums[6], sums[7], sums[8]);
     a.diagonal() *= 1.0 + 1e-9;
-    Eigen::LLT<Eigen::Matrix3d> llt(a);
-    if (llt.info() != Eigen::Success) return;
+    const detail::SmallCholesky<3> llt(a);
+    if (!llt.ok()) return;
     const Eigen::Vector3d dp = llt.solve(b);
     if (!dp.allFinite()) return;
     h.d0 += dp[0];
@@ -1062,8 +1066,8 @@ void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptio
       b.noalias() += c[i] * j;
     }
     a.diagonal() *= 1.0 + 1e-9;
-    Eigen::LLT<Eigen::Matrix3d> llt(a);
-    if (llt.info() != Eigen::Success) return;
+    const detail::SmallCholesky<3> llt(a);
+    if (!llt.ok()) return;
     const Eigen::Vector3d dp = llt.solve(b);
     if (!dp.allFinite()) return;
     h.d0 += dp[0];
@@ -1275,11 +1279,15 @@ void fit_z_line(const std::vector<StereoPoint>& pts, Helix& h) {
   for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
   line_fit(zs);
   for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
+    bool changed = false;
     for (std::size_t i = 0; i < pts.size(); ++i) {
       const double zl = h.z0 + h.tan_lambda * pts[i].s;
       const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
-      zs[i] = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
+      const double z = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
+      changed |= z != zs[i];
+      zs[i] = z;
     }
+    if (!changed) break;  // the same candidates give the same line: converged
     line_fit(zs);
   }
 }

