@@ -46,173 +46,138 @@ constexpr double kPrefitScale = 0.1;
 
 inline double square(double x) { return x * x; }
 
-/// Per-hit scratch of one fit.
+/// Per-hit geometry of one fit with multiple scattering, where every hit needs its closest point,
+/// arc length and normal (the scattering covariance): the scalar DOCA of detail::doca.
 struct HitState {
   detail::Wire wire;
-  double drift = 0.0, inv_var = 0.0;
-  double inv_var_eff = 0.0;  // 1 / (sigma^2 + multiple-scattering variance), for hit decisions
-  double lr = 1.0;           // left/right sign frozen with the scattering covariance
-  double s = 0.0;      // arc length of the closest approach (warm start of the next Newton)
-  double doca = 0.0;   // signed DOCA
-  Vector5 jac;         // dD/dp
-  Vector3 pos;         // closest helix point
+  double inv_var = 0.0;  // 1 / sigma^2
+  double lr = 1.0;       // left/right sign frozen with the scattering covariance
+  double s = 0.0;        // arc length of the closest approach (warm start of the next Newton)
+  double doca = 0.0;     // signed DOCA
+  Vector5 jac;           // dD/dp
+  Vector3 pos;           // closest helix point
   Vector3 normal;
-  bool ok = false;     // DOCA converged
-  bool used = true;    // kept by the outlier decision
-  bool axial = false;  // wire along z: closed-form DOCA (evaluate_axial)
+  bool ok = false;       // DOCA converged
 };
 
-/// The hits linearised for the annealing, as columns (structure of arrays) so that the weights
-/// of several hits are computed at once: DOCA D, its gradient J (5 columns), drift d, inverse
-/// variance (0 for a hit whose DOCA failed, and for the padding up to a multiple of 4 rows), and
-/// the outputs w (weight / variance) and c (weighted residual / variance) of annealing_weights.
-struct LinearHits {
-  // kX, kY, kUz, kInvVar0: an axial wire's position, direction and inverse variance, for
-  // evaluate_axial_columns (the circle prefit).
-  enum Column : int {
-    kDoca = 0, kJac = 1, kDrift = 6, kInvVar = 7, kW = 8, kC = 9, kX = 10, kY = 11, kUz = 12, kInvVar0 = 13,
-    kColumns = 14
-  };
-  std::size_t n = 0, stride = 0;
-  std::vector<double> data;
-  double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
-  const double* col(int k) const { return data.data() + static_cast<std::size_t>(k) * stride; }
-  /// Load the hits (a range of HitState or of HitState pointers).
-  template <class It, class Deref>
-  void load(It first, It last, Deref deref) {
-    n = static_cast<std::size_t>(last - first);
-    stride = (n + 3) & ~std::size_t{3};
-    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
-    std::size_t i = 0;
-    for (It it = first; it != last; ++it, ++i) {
-      const HitState& hs = deref(*it);
-      const bool ok = hs.ok;
-      col(kDoca)[i] = ok ? hs.doca : 0.0;
-      for (int k = 0; k < 5; ++k) col(kJac + k)[i] = ok ? hs.jac[k] : 0.0;
-      col(kDrift)[i] = hs.drift;
-      col(kInvVar)[i] = ok ? hs.inv_var_eff : 0.0;
-    }
-    for (; i < stride; ++i) {
-      for (int k = 0; k < kW; ++k) col(k)[i] = 0.0;
-    }
-  }
-  /// Load the axial hits hits[index[i]] for evaluate_axial_columns: wire, drift and inverse
-  /// variance.
-  void load_axial(const std::vector<HitState>& hits, const std::vector<std::size_t>& index) {
-    n = index.size();
-    stride = (n + 3) & ~std::size_t{3};
-    if (data.size() < kColumns * stride) data.resize(kColumns * stride);
-    for (std::size_t i = 0; i < stride; ++i) {
-      const HitState* hs = i < n ? &hits[index[i]] : nullptr;
-      col(kX)[i] = hs ? hs->wire.point.x() : 0.0;
-      col(kY)[i] = hs ? hs->wire.point.y() : 0.0;
-      col(kUz)[i] = hs ? hs->wire.direction.z() : 1.0;
-      col(kDrift)[i] = hs ? hs->drift : 0.0;
-      col(kInvVar0)[i] = hs ? hs->inv_var_eff : 0.0;
-      col(kJac + 3)[i] = 0.0;
-      col(kJac + 4)[i] = 0.0;
-    }
-  }
-};
+inline bool is_axial(double ux, double uy) { return ux * ux + uy * uy < 1e-24; }
+inline std::size_t round_up4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
-/// The stereo hits (without multiple scattering) as columns for evaluate_stereo_columns: the
-/// wire, the start arc length and, after the evaluation, the DOCA, its gradient, the closest point
-/// and normal, and kDone = 1 where the vectorised Newton iteration settled the hit.
-struct StereoHits {
+/// The hits of one track as columns (structure of arrays): their DOCAs, gradients, annealing
+/// weights and normal equations are computed four hits at a time, and every stage of the fit
+/// reads and writes them in place. Rows [0, axial_end) hold the axial wires (closed-form DOCA),
+/// rows [axial_end, stride) the others; each part is padded to a multiple of 4 with rows of
+/// inverse variance 0 and finite geometry. hit[row] is the hit's index in the track (-1 for
+/// padding), row[hit] its row.
+struct HitColumns {
   enum Column : int {
-    kPx = 0, kPy, kPz, kUx, kUy, kUz, kS, kDoca, kJac, kPosX = kJac + 5, kPosY, kPosZ, kNx, kNy, kNz, kDone,
-    kDrift, kCrossS, kCrossZ, kCrossDz, kCrossValid, kCrossWarm,  // stereo_crossings
+    kDoca = 0, kJac = 1, kDrift = 6,
+    kInvVar,    // inverse variance as used: kInvVar0 where the DOCA is defined, else 0
+    kW, kC,     // annealing_weights / hard_weights: weight / variance and the right-hand side
+    kInvVar0,   // 1 / (sigma^2 + scattering variance)
+    kUsed,      // 1 where kept by the outlier decision
+    kPx, kPy, kPz, kUx, kUy, kUz,  // the wire: a point and the unit direction
+    kS,         // stereo: arc length of the closest approach (warm start of the next Newton)
+    kPosX, kPosY, kPosZ, kNx, kNy, kNz, kDone,            // evaluate_stereo_columns
+    kCrossS, kCrossZ, kCrossDz, kCrossValid, kCrossWarm,  // stereo_crossings
     kColumns
   };
-  std::size_t n = 0, stride = 0;
+  std::size_t n = 0, n_axial = 0, axial_end = 0, stride = 0;
   std::vector<double> data;
-  std::vector<std::size_t> index;  // into the hit states
+  std::vector<std::ptrdiff_t> hit;
+  std::vector<std::size_t> row;
   double* col(int k) { return data.data() + static_cast<std::size_t>(k) * stride; }
-  void load(const std::vector<HitState>& hits) {
-    index.clear();
-    for (std::size_t i = 0; i < hits.size(); ++i) {
-      if (!hits[i].axial) index.push_back(i);
+  const double* col(int k) const { return data.data() + static_cast<std::size_t>(k) * stride; }
+
+  /// Rows begin..end of the input, the axial wires first; no warm starts yet (kS = NaN).
+  void load(const WireHitColumns& in, std::size_t begin, std::size_t end) {
+    n = end - begin;
+    row.resize(n);
+    n_axial = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool axial = is_axial(in.wire_dir[3 * (begin + i)], in.wire_dir[3 * (begin + i) + 1]);
+      row[i] = axial ? 1 : 0;  // for now: the axial flag
+      n_axial += row[i];
     }
-    n = index.size();
-    stride = (n + 3) & ~std::size_t{3};
+    axial_end = round_up4(n_axial);
+    stride = axial_end + round_up4(n - n_axial);
     if (data.size() < kColumns * stride) data.resize(kColumns * stride);
-    for (std::size_t i = 0; i < stride; ++i) {
-      const HitState* hs = i < n ? &hits[index[i]] : nullptr;
-      // padding: a wire along y through (1, 0, 0), s = 0 (finite, never copied back)
-      col(kPx)[i] = hs ? hs->wire.point.x() : 1.0;
-      col(kPy)[i] = hs ? hs->wire.point.y() : 0.0;
-      col(kPz)[i] = hs ? hs->wire.point.z() : 0.0;
-      col(kUx)[i] = hs ? hs->wire.direction.x() : 0.0;
-      col(kUy)[i] = hs ? hs->wire.direction.y() : 1.0;
-      col(kUz)[i] = hs ? hs->wire.direction.z() : 0.0;
-      col(kS)[i] = 0.0;
-      col(kDrift)[i] = hs ? hs->drift : 0.0;
+    hit.assign(stride, -1);
+    double* c[kColumns];
+    for (int j = 0; j < kColumns; ++j) c[j] = col(j);
+    std::size_t next_axial = 0, next_stereo = axial_end;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t r = begin + i;
+      const std::size_t k = row[i] ? next_axial++ : next_stereo++;
+      hit[k] = static_cast<std::ptrdiff_t>(i);
+      row[i] = k;
+      set_row(c, k, in.wire_point + 3 * r, in.wire_dir + 3 * r, in.drift[r], 1.0 / (in.sigma[r] * in.sigma[r]));
+    }
+    // Padding: an axial wire through the origin, and a wire along y through (1, 0, 0).
+    constexpr double kOrigin[3] = {0.0, 0.0, 0.0}, kAlongZ[3] = {0.0, 0.0, 1.0};
+    constexpr double kX1[3] = {1.0, 0.0, 0.0}, kAlongY[3] = {0.0, 1.0, 0.0};
+    for (std::size_t k = next_axial; k < axial_end; ++k) set_row(c, k, kOrigin, kAlongZ, 0.0, 0.0);
+    for (std::size_t k = next_stereo; k < stride; ++k) set_row(c, k, kX1, kAlongY, 0.0, 0.0);
+  }
+
+  detail::Wire wire(std::size_t k) const {
+    detail::Wire w;
+    w.point = Vector3(col(kPx)[k], col(kPy)[k], col(kPz)[k]);
+    w.direction = Vector3(col(kUx)[k], col(kUy)[k], col(kUz)[k]);
+    return w;
+  }
+
+  bool ok(std::size_t k) const { return col(kInvVar)[k] > 0.0; }
+
+ private:
+  /// The wire, drift and variance of row k (c: the column pointers). The DOCA, gradient and
+  /// weights are written by every evaluation, except the z gradient of the axial rows (always 0)
+  /// and a padding row's.
+  static void set_row(double* const* c, std::size_t k, const double* p, const double* u, double drift,
+                      double inv_var) {
+    const bool padding = inv_var == 0.0;
+    c[kPx][k] = p[0], c[kPy][k] = p[1], c[kPz][k] = p[2];
+    c[kUx][k] = u[0], c[kUy][k] = u[1], c[kUz][k] = u[2];
+    c[kDrift][k] = drift;
+    c[kInvVar0][k] = inv_var;
+    c[kInvVar][k] = 0.0;
+    c[kUsed][k] = padding ? 0.0 : 1.0;
+    c[kS][k] = padding ? 0.0 : kNaN;
+    c[kJac + 3][k] = c[kJac + 4][k] = 0.0;
+    if (padding) {
+      for (int j = 0; j < 3; ++j) c[kJac + j][k] = 0.0;
+      c[kDoca][k] = 0.0;
     }
   }
+
 };
 
-/// Scratch reused across the tracks of one thread.
 /// A stereo hit's crossing with the seed circle: arc length, z and the drift half-width in z.
 struct StereoPoint {
   double s, z, dz;
+  double z_chosen = 0.0;  // fit_z_line: the candidate z +- dz nearer the line
 };
 
+/// Scratch reused across the tracks of one thread.
 struct Workspace {
-  StereoHits stereo;
+  HitColumns cols;
   std::vector<StereoPoint> stereo_points;
-  LinearHits linear;
-  // Without multiple scattering: the axial hits (indices into hits) also as columns, evaluated
-  // four at a time by evaluate_all.
-  LinearHits axial;
-  std::vector<std::size_t> axial_index;
+  // Multiple scattering only: every hit's geometry.
   std::vector<HitState> hits;
   std::vector<int> order;
-  std::vector<HitState*> axial_hits;
   Eigen::MatrixXd g, v, jw;
   Eigen::VectorXd rw;
   Eigen::LLT<Eigen::MatrixXd> llt;
   bool v_valid = false;  // the multiple-scattering hit covariance is current
-  // Every hit needs its closest point, arc length and normal (multiple scattering): no closed
-  // form for the axial wires then.
-  bool geometry = false;
+  bool geometry = false;  // multiple scattering: hits evaluated one by one into `hits`
+  // The per-hit result of the best attempt (hit order): weight (kept and defined) and left/right.
+  std::vector<double> weight, lr_sign, attempt_weight, attempt_lr_sign;
 };
 
-/// DOCA of an axial wire (u = (0, 0, uz)) in closed form, without trigonometry or iteration.
-/// Relative to the perigee P = d0 e (e = (sin phi0, -cos phi0)), the circle is
-/// G(q) = omega/2 |q|^2 - q . e = 0 with its centre at q_c = e / omega, and
-/// omega^2 |q - q_c|^2 = 1 + 2 omega G =: S^2, so the distance of q from the circle (outwards
-/// times sign omega) is F = (S - 1) / omega = 2 G / (1 + S), regular for omega -> 0 (the
-/// Karimaki form, NIM A305 (1991) 187). With n = u x t the signed DOCA is D = -uz F, and
-/// dF/dG = 1 / S, dF/domega|_G = -F^2 / (2 S); G's derivatives: dG/dd0 = 1 - omega q.e,
-/// dG/dphi0 = -(1 + omega d0) q.f (f = (cos phi0, sin phi0)), dG/domega = |q|^2 / 2.
-inline void evaluate_axial(const Helix& h, double c0, double s0, HitState& hs) {
-  const double uz = hs.wire.direction.z();
-  const double qx = hs.wire.point.x() - h.d0 * s0, qy = hs.wire.point.y() + h.d0 * c0;
-  const double qe = qx * s0 - qy * c0, qf = qx * c0 + qy * s0;
-  const double q2 = qx * qx + qy * qy;
-  const double g = 0.5 * h.omega * q2 - qe;
-  const double s2 = 1.0 + 2.0 * h.omega * g;
-  const double sq = std::sqrt(std::max(s2, 0.0));
-  hs.ok = sq > 1e-12;
-  if (!hs.ok) return;
-  const double f = 2.0 * g / (1.0 + sq);
-  const double k = -uz / sq;
-  hs.doca = -uz * f;
-  hs.jac[0] = k * (1.0 - h.omega * qe);
-  hs.jac[1] = -k * (1.0 + h.omega * h.d0) * qf;
-  hs.jac[2] = k * 0.5 * (q2 - f * f);
-  hs.jac[3] = 0.0;
-  hs.jac[4] = 0.0;
-}
-
-void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry) {
-  if (hs.axial && !geometry) {
-    evaluate_axial(h, c0, s0, hs);
-    return;
-  }
-  // Newton from the previous arc length; once a step is below 0.05 cm the closest point is moved
-  // along the helix to second order instead of another evaluation: the DOCA error is then
-  // O(step^3 omega^2) < 1e-7 cm for omega < 0.03/cm, and vanishes as the fit converges.
+/// The scalar DOCA of a hit (detail::doca: Newton from hs.s, then a second-order move along the
+/// helix once a step is below 0.05 cm; the DOCA error is then O(step^3 omega^2) < 1e-7 cm for
+/// omega < 0.03/cm, and vanishes as the fit converges), with its gradient dD/dp.
+void evaluate(const Helix& h, double c0, double s0, HitState& hs) {
   const detail::DocaResult r = detail::doca(h, c0, s0, hs.wire, hs.s, 12, kNewtonTolerance, kTaylorStep);
   hs.s = r.s;
   hs.ok = r.ok;
@@ -226,6 +191,13 @@ void evaluate(const Helix& h, double c0, double s0, HitState& hs, bool geometry)
   hs.jac[2] = n.dot(r.dpos_domega);
   hs.jac[3] = n.z();
   hs.jac[4] = n.z() * r.s;
+}
+
+/// Row k of the columns from a scalar evaluation (0 and inverse variance 0 where it failed).
+void store_row(HitColumns& hc, std::size_t k, const HitState& hs) {
+  hc.col(HitColumns::kDoca)[k] = hs.ok ? hs.doca : 0.0;
+  for (int j = 0; j < 5; ++j) hc.col(HitColumns::kJac + j)[k] = hs.ok ? hs.jac[j] : 0.0;
+  hc.col(HitColumns::kInvVar)[k] = hs.ok ? hc.col(HitColumns::kInvVar0)[k] : 0.0;
 }
 
 /// a += w j j^T on the lower triangle only (what Eigen's LLT reads), for the normal equations.
@@ -266,8 +238,20 @@ DARKRECON_V4_INLINE void store4(double* p, V4d v) { std::memcpy(p, &v, sizeof v)
 DARKRECON_V4_INLINE V4d select4(V4l mask, V4d a, V4d b) { return (V4d)((mask & (V4l)a) | (~mask & (V4l)b)); }
 DARKRECON_V4_INLINE V4d splat4(double x) { return V4d{x, x, x, x}; }
 
-/// exp(-x) on four lanes for 0 <= x <= 700, to ~1e-15 relative: x = (k + f) ln 2 with |f| <= 1/2,
-/// a degree-13 Taylor polynomial of e^(-f ln 2) (truncation < 3e-17), 2^-k put into the exponent
+DARKRECON_V4_INLINE V4d abs4(V4d x) { return select4(x < 0.0, -x, x); }
+inline double abs4(double x) { return std::abs(x); }
+
+/// The hard-decision chi2 of a hit (double or four lanes): the nearer side of its drift circle (0
+/// where the inverse variance is 0: padding or an undefined DOCA).
+template <class T>
+DARKRECON_V4_INLINE T best_side_chi2(T doca, T drift, T inv_var) {
+  const T r = abs4(doca) - drift;
+  return r * r * inv_var;
+}
+
+/// exp(-x) on four lanes for 0 <= x <= 700, to 1e-11 relative: x = (k + f) ln 2 with |f| <= 1/2,
+/// a degree-9 Taylor polynomial of e^(-f ln 2) (truncation < 7e-12: ample for weights that only
+/// steer the annealing; the fit itself ends on hard decisions), 2^-k put into the exponent
 /// bits. k = round(x / ln 2) is read from the low mantissa bits of x / ln 2 + 1.5 * 2^52 (SSE2
 /// and AVX2 have no 64-bit float-to-integer conversion). A fraction of the cost of std::exp (no
 /// special cases), for the annealing weights.
@@ -280,10 +264,9 @@ DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
   const V4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
   const V4d p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
   const V4d p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-  const V4d p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0), p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-  const V4d p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-  const V4d q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
-  const V4d p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213);
+  const V4d p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+  const V4d q0 = p01 + r2 * p23, q1 = p45 + r2 * p67;
+  const V4d p = (q0 + r4 * q1) + r8 * p89;
   V4d shifter_v = splat4(kShifter);
   const V4l ki = (V4l)t - (V4l)shifter_v;
   const V4l e = (1023 - ki) << 52;
@@ -296,20 +279,20 @@ DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
 /// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding) gets w = c = 0.
 /// Results do not depend on which clone runs beyond rounding (no fused multiply-add is used).
 DARKRECON_AVX2_CLONES
-void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
-  const double* dd = lh.col(LinearHits::kDoca);
-  const double* j0 = lh.col(LinearHits::kJac);
-  const double* j1 = lh.col(LinearHits::kJac + 1);
-  const double* j2 = lh.col(LinearHits::kJac + 2);
-  const double* j3 = lh.col(LinearHits::kJac + 3);
-  const double* j4 = lh.col(LinearHits::kJac + 4);
-  const double* dr = lh.col(LinearHits::kDrift);
-  const double* iv = lh.col(LinearHits::kInvVar);
-  double* wo = lh.col(LinearHits::kW);
-  double* co = lh.col(LinearHits::kC);
+void annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, const double* dp, double k, double ec) {
+  const double* dd = lh.col(HitColumns::kDoca);
+  const double* j0 = lh.col(HitColumns::kJac);
+  const double* j1 = lh.col(HitColumns::kJac + 1);
+  const double* j2 = lh.col(HitColumns::kJac + 2);
+  const double* j3 = lh.col(HitColumns::kJac + 3);
+  const double* j4 = lh.col(HitColumns::kJac + 4);
+  const double* dr = lh.col(HitColumns::kDrift);
+  const double* iv = lh.col(HitColumns::kInvVar);
+  double* wo = lh.col(HitColumns::kW);
+  double* co = lh.col(HitColumns::kC);
   const V4d dp0 = splat4(dp[0]), dp1 = splat4(dp[1]), dp2 = splat4(dp[2]), dp3 = splat4(dp[3]), dp4 = splat4(dp[4]);
   const V4d vmax = splat4(700.0);
-  for (std::size_t i = 0; i < lh.stride; i += 4) {
+  for (std::size_t i = begin; i < end; i += 4) {
     const V4d doca = load4(dd + i) + (load4(j0 + i) * dp0 + load4(j1 + i) * dp1 + load4(j2 + i) * dp2 +
                                       load4(j3 + i) * dp3 + load4(j4 + i) * dp4);
     const V4d d = load4(dr + i), inv_var = load4(iv + i);
@@ -334,14 +317,14 @@ void annealing_weights(LinearHits& lh, const double* dp, double k, double ec) {
 /// hits per lane; the lanes are added at the end in a fixed order (deterministic, independent of
 /// threads).
 template <int NP>
-DARKRECON_V4_INLINE void sum_normal_equations(const LinearHits& lh, double* out) {
+DARKRECON_V4_INLINE void sum_normal_equations(const HitColumns& lh, std::size_t begin, std::size_t end, double* out) {
   constexpr int kMatrix = NP * (NP + 1) / 2;
   V4d acc[kMatrix + NP];
   for (auto& v : acc) v = splat4(0.0);
-  for (std::size_t i = 0; i < lh.stride; i += 4) {
+  for (std::size_t i = begin; i < end; i += 4) {
     V4d j[NP];
-    for (int k = 0; k < NP; ++k) j[k] = load4(lh.col(LinearHits::kJac + k) + i);
-    const V4d w = load4(lh.col(LinearHits::kW) + i), c = load4(lh.col(LinearHits::kC) + i);
+    for (int k = 0; k < NP; ++k) j[k] = load4(lh.col(HitColumns::kJac + k) + i);
+    const V4d w = load4(lh.col(HitColumns::kW) + i), c = load4(lh.col(HitColumns::kC) + i);
     int m = 0;
     for (int col = 0; col < NP; ++col) {
       const V4d wj = w * j[col];
@@ -353,21 +336,69 @@ DARKRECON_V4_INLINE void sum_normal_equations(const LinearHits& lh, double* out)
 }
 /// All five helix parameters (20 values).
 DARKRECON_AVX2_CLONES
-void normal_equations(const LinearHits& lh, double* out) { sum_normal_equations<5>(lh, out); }
-/// d0, phi0, omega only (9 values): the circle prefit, whose axial hits do not see z.
+void normal_equations(const HitColumns& lh, double* out) { sum_normal_equations<5>(lh, 0, lh.stride, out); }
+/// d0, phi0, omega of the axial rows only (9 values): the circle prefit (axial hits do not see z).
 DARKRECON_AVX2_CLONES
-void normal_equations_circle(const LinearHits& lh, double* out) { sum_normal_equations<3>(lh, out); }
+void normal_equations_circle(const HitColumns& lh, double* out) { sum_normal_equations<3>(lh, 0, lh.axial_end, out); }
 
-/// evaluate_axial on the columns of lh (loaded by load_axial), four hits at a time: fills the DOCA,
-/// the gradient and the inverse variance (0 where the DOCA is undefined, as hs.ok = false).
+/// The weights of the hard (left/right resolved) fit with a diagonal hit covariance (see
+/// accumulate_diagonal), four hits at a time and without branches (the left/right sign is a coin
+/// flip for the branch predictor): w = 1 / sigma^2 for a used hit with a defined DOCA, else 0;
+/// c = -s r w with s = sign D and r = s D - d. Returns chi2 = sum w r^2 (lanes added in a fixed
+/// order) and in n_used the number of hits with w > 0.
 DARKRECON_AVX2_CLONES
-void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh) {
+double hard_weights(HitColumns& hc, int& n_used) {
+  const V4d zero = splat4(0.0), one = splat4(1.0), minus_one = splat4(-1.0);
+  V4d chi2 = zero;
+  V4l count = V4l{0, 0, 0, 0};
+  for (std::size_t i = 0; i < hc.stride; i += 4) {
+    const V4d doca = load4(hc.col(HitColumns::kDoca) + i), drift = load4(hc.col(HitColumns::kDrift) + i);
+    const V4d w = select4(load4(hc.col(HitColumns::kUsed) + i) > 0.0, load4(hc.col(HitColumns::kInvVar) + i), zero);
+    const V4d sgn = select4(doca >= 0.0, one, minus_one);
+    const V4d r = sgn * doca - drift;
+    store4(hc.col(HitColumns::kW) + i, w);
+    store4(hc.col(HitColumns::kC) + i, -(w * r) * sgn);
+    chi2 += w * r * r;
+    count -= (w > 0.0);  // a true lane is -1
+  }
+  n_used = static_cast<int>(count[0] + count[1] + count[2] + count[3]);
+  return (chi2[0] + chi2[1]) + (chi2[2] + chi2[3]);
+}
+
+/// The outlier decision, four hits at a time: a hit is kept (kUsed = 1) when its DOCA is defined
+/// and its best-side chi2 is below the cut. Returns whether any hit changed.
+DARKRECON_AVX2_CLONES
+bool decide_kept_hits(HitColumns& hc, double cut) {
+  const V4d zero = splat4(0.0), one = splat4(1.0);
+  V4l changed = V4l{0, 0, 0, 0};
+  for (std::size_t i = 0; i < hc.stride; i += 4) {
+    const V4d inv_var = load4(hc.col(HitColumns::kInvVar) + i);  // 0 for padding and undefined DOCAs
+    const V4d chi2 = best_side_chi2(load4(hc.col(HitColumns::kDoca) + i), load4(hc.col(HitColumns::kDrift) + i), inv_var);
+    const V4d keep = select4((inv_var > 0.0) & (chi2 < cut), one, zero);
+    changed |= keep != load4(hc.col(HitColumns::kUsed) + i);
+    store4(hc.col(HitColumns::kUsed) + i, keep);
+  }
+  return (changed[0] | changed[1] | changed[2] | changed[3]) != 0;
+}
+
+/// DOCA of the axial wires (u = (0, 0, uz), rows [0, axial_end)) in closed form, without
+/// trigonometry or iteration, four at a time. Relative to the perigee P = d0 e
+/// (e = (sin phi0, -cos phi0)), the circle is G(q) = omega/2 |q|^2 - q . e = 0 with its centre at
+/// q_c = e / omega, and omega^2 |q - q_c|^2 = 1 + 2 omega G =: S^2, so the distance of q from the
+/// circle (outwards times sign omega) is F = (S - 1) / omega = 2 G / (1 + S), regular for
+/// omega -> 0 (the Karimaki form, NIM A305 (1991) 187). With n = u x t the signed DOCA is
+/// D = -uz F, and dF/dG = 1 / S, dF/domega|_G = -F^2 / (2 S); G's derivatives:
+/// dG/dd0 = 1 - omega q.e, dG/dphi0 = -(1 + omega d0) q.f (f = (cos phi0, sin phi0)),
+/// dG/domega = |q|^2 / 2. Fills the DOCA, the gradient (its z columns stay 0) and the inverse
+/// variance (0 where S = 0: the DOCA is undefined).
+DARKRECON_AVX2_CLONES
+void evaluate_axial_columns(const Helix& h, double c0, double s0, HitColumns& lh) {
   const double om = h.omega;
   const V4d px = splat4(h.d0 * s0), py = splat4(-h.d0 * c0), vc0 = splat4(c0), vs0 = splat4(s0);
   const V4d one_om_d0 = splat4(1.0 + om * h.d0), zero = splat4(0.0);
-  for (std::size_t i = 0; i < lh.stride; i += 4) {
-    const V4d uz = load4(lh.col(LinearHits::kUz) + i);
-    const V4d qx = load4(lh.col(LinearHits::kX) + i) - px, qy = load4(lh.col(LinearHits::kY) + i) - py;
+  for (std::size_t i = 0; i < lh.axial_end; i += 4) {
+    const V4d uz = load4(lh.col(HitColumns::kUz) + i);
+    const V4d qx = load4(lh.col(HitColumns::kPx) + i) - px, qy = load4(lh.col(HitColumns::kPy) + i) - py;
     const V4d qe = qx * vs0 - qy * vc0, qf = qx * vc0 + qy * vs0;
     const V4d q2 = qx * qx + qy * qy;
     const V4d g = 0.5 * om * q2 - qe;
@@ -378,11 +409,11 @@ void evaluate_axial_columns(const Helix& h, double c0, double s0, LinearHits& lh
     const V4d sq_safe = select4(ok, sq, splat4(1.0));
     const V4d f = 2.0 * g / (1.0 + sq);
     const V4d k = -uz / sq_safe;
-    store4(lh.col(LinearHits::kDoca) + i, select4(ok, -uz * f, zero));
-    store4(lh.col(LinearHits::kJac) + i, select4(ok, k * (1.0 - om * qe), zero));
-    store4(lh.col(LinearHits::kJac + 1) + i, select4(ok, -k * one_om_d0 * qf, zero));
-    store4(lh.col(LinearHits::kJac + 2) + i, select4(ok, k * 0.5 * (q2 - f * f), zero));
-    store4(lh.col(LinearHits::kInvVar) + i, select4(ok, load4(lh.col(LinearHits::kInvVar0) + i), zero));
+    store4(lh.col(HitColumns::kDoca) + i, select4(ok, -uz * f, zero));
+    store4(lh.col(HitColumns::kJac) + i, select4(ok, k * (1.0 - om * qe), zero));
+    store4(lh.col(HitColumns::kJac + 1) + i, select4(ok, -k * one_om_d0 * qf, zero));
+    store4(lh.col(HitColumns::kJac + 2) + i, select4(ok, k * 0.5 * (q2 - f * f), zero));
+    store4(lh.col(HitColumns::kInvVar) + i, select4(ok, load4(lh.col(HitColumns::kInvVar0) + i), zero));
   }
 }
 
@@ -425,15 +456,15 @@ DARKRECON_V4_INLINE void sincos4(V4d x, V4d& sin_x, V4d& cos_x) {
 constexpr int kStereoVectorIterations = 4;
 DARKRECON_AVX2_CLONES
 void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double taylor_step, double tolerance,
-                             StereoHits& st) {
+                             HitColumns& st) {
   const V4d c0 = splat4(c0_), s0 = splat4(s0_), om = splat4(h.omega), tl = splat4(h.tan_lambda);
   const V4d d0 = splat4(h.d0), z0 = splat4(h.z0), zero = splat4(0.0), one = splat4(1.0);
-  for (std::size_t i = 0; i < st.stride; i += 4) {
-    const V4d wx = load4(st.col(StereoHits::kPx) + i), wy = load4(st.col(StereoHits::kPy) + i),
-              wz = load4(st.col(StereoHits::kPz) + i);
-    const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
-              uz = load4(st.col(StereoHits::kUz) + i);
-    const V4d s_start = load4(st.col(StereoHits::kS) + i);
+  for (std::size_t i = st.axial_end; i < st.stride; i += 4) {
+    const V4d wx = load4(st.col(HitColumns::kPx) + i), wy = load4(st.col(HitColumns::kPy) + i),
+              wz = load4(st.col(HitColumns::kPz) + i);
+    const V4d ux = load4(st.col(HitColumns::kUx) + i), uy = load4(st.col(HitColumns::kUy) + i),
+              uz = load4(st.col(HitColumns::kUz) + i);
+    const V4d s_start = load4(st.col(HitColumns::kS) + i);
     V4d s = s_start;
     V4l done = V4l{0, 0, 0, 0}, failed = V4l{0, 0, 0, 0};
     for (int it = 0; it < kStereoVectorIterations; ++it) {
@@ -490,25 +521,25 @@ void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double tayl
         double* q = st.col(column) + i;
         store4(q, it == 0 ? v : select4(now, v, load4(q)));
       };
-      put(StereoHits::kS, s_end);
-      put(StereoHits::kDoca, ex * (px - wx) + ey * (py - wy) + ez * (pz - wz));
-      put(StereoHits::kJac, ex * s0 - ey * c0);
-      put(StereoHits::kJac + 1, -ex * py + ey * px);
-      put(StereoHits::kJac + 2, ex * dwx + ey * dwy);
-      put(StereoHits::kJac + 3, ez);
-      put(StereoHits::kJac + 4, ez * s_end);
-      put(StereoHits::kPosX, px);
-      put(StereoHits::kPosY, py);
-      put(StereoHits::kPosZ, pz);
-      put(StereoHits::kNx, ex);
-      put(StereoHits::kNy, ey);
-      put(StereoHits::kNz, ez);
+      put(HitColumns::kS, s_end);
+      put(HitColumns::kDoca, ex * (px - wx) + ey * (py - wy) + ez * (pz - wz));
+      put(HitColumns::kJac, ex * s0 - ey * c0);
+      put(HitColumns::kJac + 1, -ex * py + ey * px);
+      put(HitColumns::kJac + 2, ex * dwx + ey * dwy);
+      put(HitColumns::kJac + 3, ez);
+      put(HitColumns::kJac + 4, ez * s_end);
+      put(HitColumns::kPosX, px);
+      put(HitColumns::kPosY, py);
+      put(HitColumns::kPosZ, pz);
+      put(HitColumns::kNx, ex);
+      put(HitColumns::kNy, ey);
+      put(HitColumns::kNz, ez);
       done = done | now;
       const V4l active = ~done & ~failed;
       if (!(active[0] | active[1] | active[2] | active[3])) break;
       s = select4(active, s + step, s);  // a full Newton step, as detail::doca takes
     }
-    store4(st.col(StereoHits::kDone) + i, select4(done, one, zero));
+    store4(st.col(HitColumns::kDone) + i, select4(done, one, zero));
   }
 }
 
@@ -539,17 +570,17 @@ DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
 /// crossing, kCrossValid = 1 where they are defined (as the scalar seed_z_with_arcs keeps a
 /// point) and kCrossWarm = 1 where the crossing is at a clear angle (a warm start for Newton).
 DARKRECON_AVX2_CLONES
-void stereo_crossings(const Helix& h, StereoHits& st) {
+void stereo_crossings(const Helix& h, HitColumns& st) {
   const double e_x_ = std::sin(h.phi0), e_y_ = -std::cos(h.phi0);
   const V4d om = splat4(h.omega), e_x = splat4(e_x_), e_y = splat4(e_y_);
   const V4d px = splat4(h.d0 * e_x_), py = splat4(h.d0 * e_y_);
   const V4d zero = splat4(0.0), one = splat4(1.0);
   const V4d inf = splat4(std::numeric_limits<double>::infinity()), nan = splat4(kNaN);
   const V4u sign = V4u{0x8000000000000000ULL, 0x8000000000000000ULL, 0x8000000000000000ULL, 0x8000000000000000ULL};
-  for (std::size_t i = 0; i < st.stride; i += 4) {
-    const V4d ux = load4(st.col(StereoHits::kUx) + i), uy = load4(st.col(StereoHits::kUy) + i),
-              uz = load4(st.col(StereoHits::kUz) + i);
-    const V4d dx = load4(st.col(StereoHits::kPx) + i) - px, dy = load4(st.col(StereoHits::kPy) + i) - py;
+  for (std::size_t i = st.axial_end; i < st.stride; i += 4) {
+    const V4d ux = load4(st.col(HitColumns::kUx) + i), uy = load4(st.col(HitColumns::kUy) + i),
+              uz = load4(st.col(HitColumns::kUz) + i);
+    const V4d dx = load4(st.col(HitColumns::kPx) + i) - px, dy = load4(st.col(HitColumns::kPy) + i) - py;
     // circle_crossing
     const V4d uxy2 = ux * ux + uy * uy;
     const V4d qa = 0.5 * om * uxy2;
@@ -578,71 +609,74 @@ void stereo_crossings(const Helix& h, StereoHits& st) {
     const V4d abs_wa = select4(wa < 0.0, -wa, wa), abs_b = select4(b < 0.0, -b, b);
     const V4l line = (abs_wa < 1e-12 * abs_b) & (b > 0.0);
     const V4d s = select4(line, a / select4(line, b, one), atan2_4(wa, b) / select4(line, one, om));
-    const V4d z = load4(st.col(StereoHits::kPz) + i) + tt * uz;
+    const V4d z = load4(st.col(HitColumns::kPz) + i) + tt * uz;
     const V4d abs_slope = select4(slope < 0.0, -slope, slope);
     const V4l steep = abs_slope > 1e-9;
-    V4d dz = load4(st.col(StereoHits::kDrift) + i) / select4(steep, slope, one) * uz;
+    V4d dz = load4(st.col(HitColumns::kDrift) + i) / select4(steep, slope, one) * uz;
     dz = select4(steep, select4(dz < 0.0, -dz, dz), zero);
     const V4l stereo = ~(uxy2 < 1e-12);
     const V4l valid = stereo & t_ok & ((s - s) == 0.0) & ((z - z) == 0.0) & ((dz - dz) == 0.0);
     const V4d uxy = V4d{std::sqrt(uxy2[0]), std::sqrt(uxy2[1]), std::sqrt(uxy2[2]), std::sqrt(uxy2[3])};
     const V4l warm = stereo & t_ok & (abs_slope > 0.3 * uxy);
-    store4(st.col(StereoHits::kCrossS) + i, s);
-    store4(st.col(StereoHits::kCrossZ) + i, z);
-    store4(st.col(StereoHits::kCrossDz) + i, dz);
-    store4(st.col(StereoHits::kCrossValid) + i, select4(valid, one, zero));
-    store4(st.col(StereoHits::kCrossWarm) + i, select4(warm, one, zero));
+    store4(st.col(HitColumns::kCrossS) + i, s);
+    store4(st.col(HitColumns::kCrossZ) + i, z);
+    store4(st.col(HitColumns::kCrossDz) + i, dz);
+    store4(st.col(HitColumns::kCrossValid) + i, select4(valid, one, zero));
+    store4(st.col(HitColumns::kCrossWarm) + i, select4(warm, one, zero));
   }
 }
 #undef DARKRECON_V4_INLINE
 #undef DARKRECON_AVX2_CLONES
 
-void evaluate_all(const Helix& h, Workspace& ws) {
+/// Evaluate rows [0, end) of the columns at h (end = axial_end: the axial hits alone, or stride).
+/// Without multiple scattering the axial rows in closed form and the stereo rows by the
+/// vectorised Newton iteration, four at a time, with detail::doca from the same start for a hit
+/// whose iteration did not settle; with it every hit one by one into its state (the geometry the
+/// scattering covariance needs) and then into the columns.
+void evaluate_rows(const Helix& h, Workspace& ws, std::size_t end) {
+  HitColumns& hc = ws.cols;
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
   if (ws.geometry) {
-    for (auto& hs : ws.hits) evaluate(h, c0, s0, hs, true);
+    for (std::size_t k = 0; k < end; ++k) {
+      if (hc.hit[k] < 0) continue;
+      HitState& hs = ws.hits[static_cast<std::size_t>(hc.hit[k])];
+      evaluate(h, c0, s0, hs);
+      store_row(hc, k, hs);
+    }
     return;
   }
-  // The axial hits in closed form four at a time, copied back to their states; the others one by one.
-  LinearHits& ax = ws.axial;
-  evaluate_axial_columns(h, c0, s0, ax);
-  for (std::size_t i = 0; i < ax.n; ++i) {
-    HitState& hs = ws.hits[ws.axial_index[i]];
-    hs.ok = ax.col(LinearHits::kInvVar)[i] > 0.0;
-    hs.doca = ax.col(LinearHits::kDoca)[i];
-    for (int k = 0; k < 5; ++k) hs.jac[k] = ax.col(LinearHits::kJac + k)[i];
-  }
-  // The stereo hits: the Newton iteration four at a time, detail::doca where it did not settle.
-  StereoHits& st = ws.stereo;
-  for (std::size_t i = 0; i < st.n; ++i) st.col(StereoHits::kS)[i] = ws.hits[st.index[i]].s;
-  evaluate_stereo_columns(h, c0, s0, kTaylorStep, kNewtonTolerance, st);
-  for (std::size_t i = 0; i < st.n; ++i) {
-    HitState& hs = ws.hits[st.index[i]];
-    if (!(st.col(StereoHits::kDone)[i] > 0.0)) {
-      evaluate(h, c0, s0, hs, false);
-      continue;
+  evaluate_axial_columns(h, c0, s0, hc);
+  if (end <= hc.axial_end) return;
+  evaluate_stereo_columns(h, c0, s0, kTaylorStep, kNewtonTolerance, hc);
+  const double* done = hc.col(HitColumns::kDone);
+  double* inv_var = hc.col(HitColumns::kInvVar);
+  const double* inv_var0 = hc.col(HitColumns::kInvVar0);
+  for (std::size_t k = hc.axial_end; k < hc.stride; ++k) {
+    if (done[k] > 0.0) {
+      inv_var[k] = inv_var0[k];
+    } else if (hc.hit[k] >= 0) {
+      HitState hs;
+      hs.wire = hc.wire(k);
+      hs.s = hc.col(HitColumns::kS)[k];
+      evaluate(h, c0, s0, hs);
+      hc.col(HitColumns::kS)[k] = hs.s;
+      store_row(hc, k, hs);
+    } else {  // padding whose iteration did not settle: keep it finite
+      hc.col(HitColumns::kDoca)[k] = 0.0;
+      for (int j = 0; j < 5; ++j) hc.col(HitColumns::kJac + j)[k] = 0.0;
+      inv_var[k] = 0.0;
     }
-    hs.ok = true;
-    hs.s = st.col(StereoHits::kS)[i];
-    hs.doca = st.col(StereoHits::kDoca)[i];
-    for (int k = 0; k < 5; ++k) hs.jac[k] = st.col(StereoHits::kJac + k)[i];
-    hs.pos = Vector3(st.col(StereoHits::kPosX)[i], st.col(StereoHits::kPosY)[i], st.col(StereoHits::kPosZ)[i]);
-    hs.normal = Vector3(st.col(StereoHits::kNx)[i], st.col(StereoHits::kNy)[i], st.col(StereoHits::kNz)[i]);
   }
 }
 
+void evaluate_all(const Helix& h, Workspace& ws) { evaluate_rows(h, ws, ws.cols.stride); }
+
 Helix step(const Helix& h, const Vector5& dp) { return Helix(h.params() + dp); }
 
-/// One annealing Gauss-Newton step at temperature T on the hits linearised at the helix of their
-/// last evaluation: D_i(p0 + dp) ~ D_i + J_i . dp, with dp (accumulated over the steps) updated
-/// in place. The hits are evaluated again by the caller only after the last temperature: between
-/// the steps of the schedule the helix moves by little compared with the drift-circle scale on
-/// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
-/// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
 /// normal_equations unpacked into A (lower triangle) and b.
-void normal_equations(const LinearHits& lh, Matrix5& a, Vector5& b) {
+void normal_equations(const HitColumns& hc, Matrix5& a, Vector5& b) {
   double out[20];
-  normal_equations(lh, out);
+  normal_equations(hc, out);
   a.setZero();
   int m = 0;
   for (int c = 0; c < 5; ++c) {
@@ -651,11 +685,17 @@ void normal_equations(const LinearHits& lh, Matrix5& a, Vector5& b) {
   for (int k = 0; k < 5; ++k) b[k] = out[15 + k];
 }
 
-bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_total) {
-  annealing_weights(lh, dp_total.data(), 0.5 / temperature, std::exp(-0.5 * cut / temperature));
+/// One annealing Gauss-Newton step at temperature T on the hits linearised at the helix of their
+/// last evaluation: D_i(p0 + dp) ~ D_i + J_i . dp, with dp (accumulated over the steps) updated
+/// in place. The hits are evaluated again by the caller only after the last temperature: between
+/// the steps of the schedule the helix moves by little compared with the drift-circle scale on
+/// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
+/// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
+bool anneal_step(HitColumns& hc, double temperature, double cut, Vector5& dp_total) {
+  annealing_weights(hc, 0, hc.stride, dp_total.data(), 0.5 / temperature, std::exp(-0.5 * cut / temperature));
   Matrix5 a;
   Vector5 b;
-  normal_equations(lh, a, b);
+  normal_equations(hc, a, b);
   // A whisper of Levenberg-Marquardt damping keeps a nearly singular step finite.
   a.diagonal() *= 1.0 + 1e-9;
   const detail::SmallCholesky<5> llt(a);
@@ -668,51 +708,31 @@ bool anneal_step(LinearHits& lh, double temperature, double cut, Vector5& dp_tot
 
 /// Normal equations of the hard (left/right resolved) fit with a diagonal hit covariance. With
 /// s = sign D the residual is r = s D - d and its gradient s J, so a hit adds J J^T / sigma^2 (s^2
-/// = 1) to A and -s r J / sigma^2 to b: the columns of lh get w = 1 / sigma^2 and c = -s r / sigma^2
-/// (0 for hits not used) and normal_equations sums them.
-double accumulate_diagonal(const std::vector<HitState>& hits, LinearHits& lh, Matrix5& a, Vector5& b, int& n_used) {
-  double chi2 = 0.0;
-  n_used = 0;
-  const std::size_t n = hits.size();
-  lh.n = n;
-  lh.stride = (n + 3) & ~std::size_t{3};
-  if (lh.data.size() < LinearHits::kColumns * lh.stride) lh.data.resize(LinearHits::kColumns * lh.stride);
-  double* w = lh.col(LinearHits::kW);
-  double* c = lh.col(LinearHits::kC);
-  for (std::size_t i = 0; i < lh.stride; ++i) {
-    const HitState* hs = i < n ? &hits[i] : nullptr;
-    if (!hs || !hs->used || !hs->ok) {
-      for (int k = 0; k < 5; ++k) lh.col(LinearHits::kJac + k)[i] = 0.0;
-      w[i] = 0.0;
-      c[i] = 0.0;
-      continue;
-    }
-    const double sgn = hs->doca >= 0.0 ? 1.0 : -1.0;
-    const double r = sgn * hs->doca - hs->drift;
-    for (int k = 0; k < 5; ++k) lh.col(LinearHits::kJac + k)[i] = hs->jac[k];
-    w[i] = hs->inv_var;
-    c[i] = -(hs->inv_var * r) * sgn;
-    chi2 += hs->inv_var * r * r;
-    ++n_used;
-  }
-  normal_equations(lh, a, b);
+/// = 1) to A and -s r J / sigma^2 to b: the columns get w = 1 / sigma^2 and c = -s r / sigma^2
+/// (0 for hits not used or undefined) and normal_equations sums them.
+double accumulate_diagonal(HitColumns& hc, Matrix5& a, Vector5& b, int& n_used) {
+  const double chi2 = hard_weights(hc, n_used);
+  normal_equations(hc, a, b);
   return chi2;
 }
 
 /// The same with the full hit covariance including multiple scattering (see the header).
-double accumulate_scattering(const Helix& h, std::vector<HitState>& hits, Workspace& ws,
-                             const HelixFitterOptions& opt, Matrix5& a, Vector5& b, int& n_used) {
+double accumulate_scattering(const Helix& h, Workspace& ws, const HelixFitterOptions& opt, Matrix5& a, Vector5& b,
+                             int& n_used) {
   // The hit covariance V (and its Cholesky factor) is built at the first call after ws.v_valid
   // was cleared and then kept fixed, so that Gauss-Newton iterates on a fixed metric; the caller
   // refreshes it at the optimum and iterates again. V is built without the left/right signs:
   // with S = diag(sign D), chi2 = (S D - d)^T (S V S)^-1 (S D - d) = (D - S d)^T V^-1 (D - S d).
+  auto& hits = ws.hits;
+  const HitColumns& hc = ws.cols;
   auto& order = ws.order;
   a.setZero();
   b.setZero();
   if (!ws.v_valid) {
     order.clear();
     for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
-      if (hits[static_cast<std::size_t>(i)].used && hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
+      const std::size_t k = hc.row[static_cast<std::size_t>(i)];
+      if (hc.col(HitColumns::kUsed)[k] > 0.0 && hc.ok(k)) order.push_back(i);
     }
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
       return hits[static_cast<std::size_t>(x)].s < hits[static_cast<std::size_t>(y)].s;
@@ -773,7 +793,7 @@ double accumulate_scattering(const Helix& h, std::vector<HitState>& hits, Worksp
   for (Eigen::Index k = 0; k < n; ++k) {
     const HitState& hk = hit(k);
     ws.jw.row(k) = hk.jac.transpose();
-    ws.rw[k] = hk.doca - hk.lr * hk.drift;
+    ws.rw[k] = hk.doca - hk.lr * hc.col(HitColumns::kDrift)[hc.row[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])]];
   }
   ws.llt.matrixL().solveInPlace(ws.jw);
   ws.llt.matrixL().solveInPlace(ws.rw);
@@ -784,11 +804,21 @@ double accumulate_scattering(const Helix& h, std::vector<HitState>& hits, Worksp
 
 /// With multiple scattering, the per-hit variance used by the annealing and the outlier decision
 /// is sigma^2 plus the diagonal of the scattering covariance (the same model as V), so that hits
-/// displaced by scattering are not mistaken for outliers. Without it, sigma^2.
-void set_effective_variances(const Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt,
-                             std::vector<int>& order) {
-  for (auto& hs : hits) hs.inv_var_eff = hs.inv_var;
+/// displaced by scattering are not mistaken for outliers (kInvVar0; kInvVar follows where the
+/// DOCA is defined). Without it, sigma^2 (as loaded).
+void set_effective_variances(const Helix& h, Workspace& ws, const HelixFitterOptions& opt) {
   if (!opt.multiple_scattering) return;
+  auto& hits = ws.hits;
+  HitColumns& hc = ws.cols;
+  auto& order = ws.order;
+  double* inv_var0 = hc.col(HitColumns::kInvVar0);
+  double* inv_var = hc.col(HitColumns::kInvVar);
+  const auto set = [&](std::size_t i, double value) {
+    const std::size_t k = hc.row[i];
+    inv_var0[k] = value;
+    if (inv_var[k] > 0.0) inv_var[k] = value;
+  };
+  for (std::size_t i = 0; i < hits.size(); ++i) set(i, hits[i].inv_var);
   order.clear();
   for (int i = 0; i < static_cast<int>(hits.size()); ++i) {
     if (hits[static_cast<std::size_t>(i)].ok) order.push_back(i);
@@ -818,7 +848,7 @@ void set_effective_variances(const Helix& h, std::vector<HitState>& hits, const 
       const double bj = -tl * (hj.normal.x() * d.x() + hj.normal.y() * d.y()) + hj.normal.z() * (hj.s - hk.s);
       var += theta2 * (sec2 * aj * aj + bj * bj);
     }
-    hj.inv_var_eff = 1.0 / (1.0 / hj.inv_var + var);
+    set(static_cast<std::size_t>(order[j]), 1.0 / (1.0 / hj.inv_var + var));
   }
 }
 
@@ -831,50 +861,71 @@ struct TrackFit {
   int iterations = 0;
 };
 
-double best_side_chi2(const HitState& hs) {
-  const double r = std::abs(hs.doca) - hs.drift;
-  return r * r * hs.inv_var_eff;
+/// The mean hard-decision chi2 per defined hit of rows [0, end), and how many there are.
+double mean_best_side_chi2(const HitColumns& hc, std::size_t end, int& m) {
+  double sum = 0.0;
+  m = 0;
+  const double* doca = hc.col(HitColumns::kDoca);
+  const double* drift = hc.col(HitColumns::kDrift);
+  const double* inv_var = hc.col(HitColumns::kInvVar);
+  for (std::size_t k = 0; k < end; ++k) {
+    sum += best_side_chi2(doca[k], drift[k], inv_var[k]);
+    m += inv_var[k] > 0.0 ? 1 : 0;
+  }
+  return m > 0 ? sum / m : 1.0;
+}
+
+/// The per-hit result of the current columns (hit order): weight 1 for a kept hit whose DOCA is
+/// defined, and the left/right sign (0 where undefined).
+void hit_results(const HitColumns& hc, std::vector<double>& weight, std::vector<double>& lr_sign) {
+  weight.resize(hc.n);
+  lr_sign.resize(hc.n);
+  const double* inv_var = hc.col(HitColumns::kInvVar);
+  const double* used = hc.col(HitColumns::kUsed);
+  const double* doca = hc.col(HitColumns::kDoca);
+  for (std::size_t i = 0; i < hc.n; ++i) {
+    const std::size_t k = hc.row[i];
+    const double ok = inv_var[k] > 0.0 ? 1.0 : 0.0;
+    weight[i] = ok * used[k];
+    lr_sign[i] = ok * (doca[k] >= 0.0 ? 1.0 : -1.0);
+  }
 }
 
 /// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
-/// Leaves the hit states of the result in ws.hits.
+/// Leaves the hits of the result in ws.cols (and ws.hits).
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
                      Workspace& ws, bool warm = false) {
   TrackFit out;
   out.cov.setConstant(kNaN);
-  auto& hits = ws.hits;
-  for (auto& hs : hits) {
-    hs.used = true;
-    // After the circle prefit the axial hits' arc lengths are already those of (almost) this
-    // circle: a warm start for Newton, which saves the start-point trigonometry.
-    // The stereo hits' crossing arc lengths from seed_z_with_arcs are one as well.
-    const bool axial = hs.wire.direction.x() * hs.wire.direction.x() +
-                           hs.wire.direction.y() * hs.wire.direction.y() < 1e-12;
-    if (hs.axial && !ws.geometry) continue;  // closed form, no start point needed
-    const bool warm_ok = warm && std::isfinite(hs.s) && (hs.ok || !axial);
-    if (!warm_ok) hs.s = detail::doca_start(h, hs.wire);
+  HitColumns& hc = ws.cols;
+  for (std::size_t k = 0; k < hc.stride; ++k) hc.col(HitColumns::kUsed)[k] = hc.hit[k] >= 0 ? 1.0 : 0.0;
+  // Newton start points. After the circle prefit the axial hits' arc lengths are already those
+  // of (almost) this circle, and the stereo hits' crossing arc lengths from the z seed are one
+  // as well: warm starts that save the start-point trigonometry. Without multiple scattering
+  // the axial hits need none (closed form).
+  if (ws.geometry) {
+    for (auto& hs : ws.hits) {
+      const bool axial = is_axial(hs.wire.direction.x(), hs.wire.direction.y());
+      if (!(warm && std::isfinite(hs.s) && (hs.ok || !axial))) hs.s = detail::doca_start(h, hs.wire);
+    }
+  } else {
+    double* s = hc.col(HitColumns::kS);
+    for (std::size_t k = hc.axial_end; k < hc.stride; ++k) {
+      if (hc.hit[k] >= 0 && !(warm && std::isfinite(s[k]))) s[k] = detail::doca_start(h, hc.wire(k));
+    }
   }
   evaluate_all(h, ws);
   int evaluations = 1;
   const double cut = opt.outlier_chi2_cut;
-  set_effective_variances(h, hits, opt, ws.order);
+  set_effective_variances(h, ws, opt);
 
   if (opt.annealing) {
-    double mean = 0.0;
     int m = 0;
-    for (const auto& hs : hits) {
-      if (!hs.ok) continue;
-      mean += best_side_chi2(hs);
-      ++m;
-    }
-    mean = m > 0 ? mean / m : 1.0;
+    const double mean = mean_best_side_chi2(hc, hc.stride, m);
     double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
     Vector5 dp_total = Vector5::Zero();
-    LinearHits& lh = ws.linear;
-    const auto by_value = [](const HitState& hs) -> const HitState& { return hs; };
-    lh.load(hits.cbegin(), hits.cend(), by_value);
     while (true) {
-      if (!anneal_step(lh, t, cut, dp_total)) {
+      if (!anneal_step(hc, t, cut, dp_total)) {
         out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
@@ -886,32 +937,33 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       // the second-order terms (the closest point sliding along a stereo wire, the curvature)
       // could bias the weights of the next temperature.
       double moved = 0.0;
-      for (std::size_t i = 0; i < lh.n; ++i) {
+      const double* jac[5];
+      for (int j = 0; j < 5; ++j) jac[j] = hc.col(HitColumns::kJac + j);
+      for (std::size_t k = 0; k < hc.stride; ++k) {
         double shift = 0.0;
-        for (int k = 0; k < 5; ++k) shift += lh.col(LinearHits::kJac + k)[i] * dp_total[k];
+        for (int j = 0; j < 5; ++j) shift += jac[j][k] * dp_total[j];
         moved = std::max(moved, std::abs(shift));
       }
       if (moved > kRelinearise) {
         h = step(h, dp_total);
         dp_total.setZero();
         evaluate_all(h, ws);
-        lh.load(hits.cbegin(), hits.cend(), by_value);
         ++evaluations;
       }
     }
     h = step(h, dp_total);
     evaluate_all(h, ws);
     ++evaluations;
-    set_effective_variances(h, hits, opt, ws.order);
-    for (auto& hs : hits) hs.used = hs.ok && best_side_chi2(hs) < cut;
+    set_effective_variances(h, ws, opt);
+    decide_kept_hits(hc, cut);
   }
 
   Matrix5 a;
   Vector5 b;
   int n_used = 0;
   const auto accumulate = [&](const Helix& hh) {
-    return opt.multiple_scattering ? accumulate_scattering(hh, hits, ws, opt, a, b, n_used)
-                                   : accumulate_diagonal(hits, ws.linear, a, b, n_used);
+    return opt.multiple_scattering ? accumulate_scattering(hh, ws, opt, a, b, n_used)
+                                   : accumulate_diagonal(hc, a, b, n_used);
   };
   ws.v_valid = false;
   double chi2 = accumulate(h);
@@ -925,7 +977,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       if (!dp.allFinite()) break;
       const double distance = dp.dot(b);  // dp^T A dp
       if (distance < opt.tolerance) {
-        // Converged: take the last (tiny) step without another evaluation of the hits; A (hence
+        // Converged: take the last (small) step without another evaluation of the hits; A (hence
         // the covariance) changes by O(dp) relative, chi2 by the predicted decrease dp^T A dp.
         h = step(h, dp);
         chi2 -= distance;
@@ -947,14 +999,7 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     if (!converged) break;
     // Re-decide the kept hits at the optimum (with annealing); refit if the set changed or, with
     // multiple scattering, once more with V evaluated at the optimum.
-    bool changed = false;
-    if (opt.annealing) {
-      for (auto& hs : hits) {
-        const bool keep = hs.ok && best_side_chi2(hs) < cut;
-        changed |= keep != hs.used;
-        hs.used = keep;
-      }
-    }
+    const bool changed = opt.annealing && decide_kept_hits(hc, cut);
     const bool refresh_v = opt.multiple_scattering && round < 2;
     if (!changed && !refresh_v) break;
     evaluate_all(h, ws);
@@ -979,27 +1024,31 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
   return fit.chi2 + cut * static_cast<double>(n_hits - static_cast<std::size_t>(fit.ndf + 5));
 }
 
-/// The circle prefit (below) without multiple scattering: the axial hits stay in the columns of
-/// lh (ws.axial) and are evaluated there by the closed form, four at a time. The hit states are
-/// not touched (the fit that follows evaluates them again).
-void prefit_circle_axial(Helix& h, const HelixFitterOptions& opt, LinearHits& lh) {
+/// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (rows [0, axial_end); z
+/// does not enter their DOCA), so that the stereo z seed is computed from a circle at the
+/// drift-circle precision. It starts 10x cooler than the main annealing and stops after its
+/// first step at T = 1 unless chi2 still fell by > 1000 (far from converged): this circle only
+/// seeds z and the main annealing, which starts hot again and refines it.
+void prefit_circle(Helix& h, const HelixFitterOptions& opt, Workspace& ws) {
+  HitColumns& hc = ws.cols;
+  if (hc.n_axial < 5) return;
   const double cut = opt.outlier_chi2_cut;
-  evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
-  double mean = 0.0;
-  int m = 0;
-  for (std::size_t i = 0; i < lh.n; ++i) {
-    const double iv = lh.col(LinearHits::kInvVar)[i];
-    if (!(iv > 0.0)) continue;
-    mean += square(std::abs(lh.col(LinearHits::kDoca)[i]) - lh.col(LinearHits::kDrift)[i]) * iv;
-    ++m;
+  if (ws.geometry) {
+    for (std::size_t k = 0; k < hc.n_axial; ++k) {
+      HitState& hs = ws.hits[static_cast<std::size_t>(hc.hit[k])];
+      hs.s = detail::doca_start(h, hs.wire);
+    }
   }
+  evaluate_rows(h, ws, hc.axial_end);
+  int m = 0;
+  const double mean = mean_best_side_chi2(hc, hc.axial_end, m);
   if (m < 5) return;
-  double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
+  double t = std::clamp(mean * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
   constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
   for (int k = 0; k < 40; ++k) {
-    annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
+    annealing_weights(hc, 0, hc.axial_end, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
     double sums[9];
-    normal_equations_circle(lh, sums);
+    normal_equations_circle(hc, sums);
     Eigen::Matrix3d a;
     a(0, 0) = sums[0], a(1, 0) = sums[1], a(2, 0) = sums[2], a(1, 1) = sums[3], a(2, 1) = sums[4], a(2, 2) = sums[5];
     const Eigen::Vector3d b(sums[6], sums[7], sums[8]);
@@ -1011,71 +1060,7 @@ void prefit_circle_axial(Helix& h, const HelixFitterOptions& opt, LinearHits& lh
     h.d0 += dp[0];
     h.phi0 += dp[1];
     h.omega += dp[2];
-    evaluate_axial_columns(h, std::cos(h.phi0), std::sin(h.phi0), lh);
-    if (t <= 1.0 && dp.dot(b) < 1e3) break;
-    t = std::max(1.0, t * opt.anneal_factor);
-  }
-}
-
-/// Circle prefit: annealing of d0, phi0, omega on the axial hits alone (z does not enter their
-/// DOCA), so that the stereo z seed is computed from a circle at the drift-circle precision.
-void prefit_circle(Helix& h, std::vector<HitState>& hits, const HelixFitterOptions& opt, Workspace& ws) {
-  const double cut = opt.outlier_chi2_cut;
-  const bool geometry = opt.multiple_scattering;
-  std::vector<HitState*>& ax = ws.axial_hits;
-  ax.clear();
-  for (auto& hs : hits) {
-    const Vector3& u = hs.wire.direction;
-    if (u.x() * u.x() + u.y() * u.y() < 1e-12) ax.push_back(&hs);
-  }
-  if (ax.size() < 5) return;
-  if (!geometry && std::all_of(ax.begin(), ax.end(), [](const HitState* hs) { return hs->axial; })) {
-    prefit_circle_axial(h, opt, ws.axial);  // the same hits, already loaded (fit_one)
-    return;
-  }
-  const auto eval = [&]() {
-    const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
-    for (auto* hs : ax) evaluate(h, c0, s0, *hs, geometry);
-  };
-  for (auto* hs : ax) {
-    if (geometry || !hs->axial) hs->s = detail::doca_start(h, hs->wire);
-  }
-  eval();
-  double mean = 0.0;
-  int m = 0;
-  for (auto* hs : ax) {
-    if (!hs->ok) continue;
-    mean += best_side_chi2(*hs);
-    ++m;
-  }
-  if (m < 5) return;
-  double t = std::clamp(mean / m * opt.start_temperature_factor * kPrefitScale, 1.0, opt.max_temperature);
-  LinearHits& lh = ws.linear;
-  const auto by_pointer = [](const HitState* hs) -> const HitState& { return *hs; };
-  constexpr double kNoStep[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
-  for (int k = 0; k < 40; ++k) {
-    Eigen::Matrix3d a = Eigen::Matrix3d::Zero();
-    Eigen::Vector3d b = Eigen::Vector3d::Zero();
-    lh.load(ax.cbegin(), ax.cend(), by_pointer);
-    annealing_weights(lh, kNoStep, 0.5 / t, std::exp(-0.5 * cut / t));
-    const double* w = lh.col(LinearHits::kW);
-    const double* c = lh.col(LinearHits::kC);
-    for (std::size_t i = 0; i < lh.n; ++i) {
-      const Eigen::Vector3d j(lh.col(LinearHits::kJac)[i], lh.col(LinearHits::kJac + 1)[i], lh.col(LinearHits::kJac + 2)[i]);
-      add_outer_lower(a, j, w[i]);
-      b.noalias() += c[i] * j;
-    }
-    a.diagonal() *= 1.0 + 1e-9;
-    const detail::SmallCholesky<3> llt(a);
-    if (!llt.ok()) return;
-    const Eigen::Vector3d dp = llt.solve(b);
-    if (!dp.allFinite()) return;
-    h.d0 += dp[0];
-    h.phi0 += dp[1];
-    h.omega += dp[2];
-    eval();
-    // At T = 1 stop unless the step still improved chi2 by > 1000 (far from converged): this circle only
-    // seeds z and the main annealing, which starts hot again and refines it.
+    evaluate_rows(h, ws, hc.axial_end);
     if (t <= 1.0 && dp.dot(b) < 1e3) break;
     t = std::max(1.0, t * opt.anneal_factor);
   }
@@ -1113,51 +1098,42 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     h = Helix(seed[0], seed[1], seed[2], seed[3], seed[4]);
   } else if (!(opt.annealing ? seed_circle(in, begin, end, &h) : seed_helix(in, begin, end, &h))) {
     out.helix = h;
-    ws.hits.clear();  // no hit states: the caller reports weight 0
+    ws.weight.clear();  // no hit results: the caller reports weight 0
     return out;
   }
   out.helix = h;
   if (n < 5) {
-    ws.hits.clear();
+    ws.weight.clear();
     return out;
   }
 
   ws.geometry = opt.multiple_scattering;
-  auto& hits = ws.hits;
-  hits.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t r = begin + i;
-    HitState& hs = hits[i];
-    hs.wire.point = Vector3(in.wire_point[3 * r], in.wire_point[3 * r + 1], in.wire_point[3 * r + 2]);
-    hs.wire.direction = Vector3(in.wire_dir[3 * r], in.wire_dir[3 * r + 1], in.wire_dir[3 * r + 2]);
-    hs.drift = in.drift[r];
-    hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
-    hs.inv_var_eff = hs.inv_var;
-    hs.ok = false;
-    hs.used = true;
-    hs.lr = 1.0;
-    hs.s = kNaN;
-    hs.axial = hs.wire.direction.x() * hs.wire.direction.x() + hs.wire.direction.y() * hs.wire.direction.y() < 1e-24;
-  }
-  if (!ws.geometry) {
-    ws.axial_index.clear();
+  ws.cols.load(in, begin, end);
+  if (ws.geometry) {
+    ws.hits.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      if (hits[i].axial) ws.axial_index.push_back(i);
+      const std::size_t r = begin + i;
+      HitState& hs = ws.hits[i];
+      hs.wire.point = Vector3(in.wire_point[3 * r], in.wire_point[3 * r + 1], in.wire_point[3 * r + 2]);
+      hs.wire.direction = Vector3(in.wire_dir[3 * r], in.wire_dir[3 * r + 1], in.wire_dir[3 * r + 2]);
+      hs.inv_var = 1.0 / (in.sigma[r] * in.sigma[r]);
+      hs.ok = false;
+      hs.lr = 1.0;
+      hs.s = kNaN;
     }
-    ws.axial.load_axial(hits, ws.axial_index);
-    ws.stereo.load(hits);
   }
   if (!seed && opt.annealing) {
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
     // hits with it (the wire-position circle is too coarse for the stereo z).
-    prefit_circle(h, hits, opt, ws);
+    prefit_circle(h, opt, ws);
     if (ws.geometry) {
-      seed_z_with_arcs(in, begin, end, &h, hits.data());
+      seed_z_with_arcs(in, begin, end, &h, ws.hits.data());
     } else {
       seed_z_with_columns(&h, ws);
     }
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
+  hit_results(ws.cols, ws.weight, ws.lr_sign);
   int evaluations = best.iterations;
   if (!opt.annealing || opt.max_retries <= 0) return best;
   double best_objective = robust_objective(best, n, opt.outlier_chi2_cut);
@@ -1165,7 +1141,6 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   // Some hits were rejected (or no convergence): a local minimum is possible (typically a wrong
   // left/right pattern of the stereo hits). Retry from the seed with a hotter, slower
   // annealing, then from a RANSAC z seed, and keep the attempt with the best robust objective.
-  std::vector<HitState> best_hits = hits;
   for (int retry = 0; retry < opt.max_retries && retry < 2; ++retry) {
     Helix start = h;
     if (retry == 1 && !ransac_z_seed(in, begin, end, &start)) continue;
@@ -1176,11 +1151,10 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     if (objective < best_objective) {
       best = fit;
       best_objective = objective;
-      best_hits = hits;
+      hit_results(ws.cols, ws.weight, ws.lr_sign);
       if (best.ndf + 5 == static_cast<int>(n)) break;
     }
   }
-  hits = best_hits;
   best.iterations = evaluations;
   return best;
 }
@@ -1256,18 +1230,23 @@ namespace {
 
 /// z0 and tanLambda of h from the straight-line fit z(s) to the crossings, each hit's candidate
 /// z +- dz nearer the line chosen iteratively (see seed_z_with_arcs).
-void fit_z_line(const std::vector<StereoPoint>& pts, Helix& h) {
-  const auto line_fit = [&](const std::vector<double>& zs) {
-    double tw = 0, ts = 0, tz = 0, tss = 0, tsz = 0;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      tw += 1;
-      ts += pts[i].s;
-      tz += zs[i];
-      tss += pts[i].s * pts[i].s;
-      tsz += pts[i].s * zs[i];
+void fit_z_line(std::vector<StereoPoint>& pts, Helix& h) {
+  // The sums over s do not depend on which candidate z is chosen.
+  const double tw = static_cast<double>(pts.size());
+  double ts = 0, tss = 0;
+  for (const auto& p : pts) {
+    ts += p.s;
+    tss += p.s * p.s;
+  }
+  const double det = tw * tss - ts * ts;
+  const bool sloped = tw >= 2 && det > 1e-9 * tw * tss;
+  const auto line_fit = [&]() {
+    double tz = 0, tsz = 0;
+    for (const auto& p : pts) {
+      tz += p.z_chosen;
+      tsz += p.s * p.z_chosen;
     }
-    const double det = tw * tss - ts * ts;
-    if (tw >= 2 && det > 1e-9 * tw * tss) {
+    if (sloped) {
       h.tan_lambda = (tw * tsz - ts * tz) / det;
       h.z0 = (tz - h.tan_lambda * ts) / tw;
     } else if (tw >= 1) {
@@ -1275,20 +1254,20 @@ void fit_z_line(const std::vector<StereoPoint>& pts, Helix& h) {
       h.z0 = tz / tw;
     }
   };
-  std::vector<double> zs(pts.size());
-  for (std::size_t i = 0; i < pts.size(); ++i) zs[i] = pts[i].z;
-  line_fit(zs);
+  for (auto& p : pts) p.z_chosen = p.z;
+  line_fit();
   for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
     bool changed = false;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      const double zl = h.z0 + h.tan_lambda * pts[i].s;
-      const double zp = pts[i].z + pts[i].dz, zm = pts[i].z - pts[i].dz;
-      const double z = std::abs(zp - zl) < std::abs(zm - zl) ? zp : zm;
-      changed |= z != zs[i];
-      zs[i] = z;
+    for (auto& p : pts) {
+      // z + dz is nearer the line than z - dz exactly when the line is above z (dz >= 0);
+      // written without a branch (the side is a coin flip for the branch predictor)
+      const double above = (h.z0 + h.tan_lambda * p.s) - p.z > 0.0 ? 1.0 : -1.0;
+      const double z = p.z + above * p.dz;
+      changed |= z != p.z_chosen;
+      p.z_chosen = z;
     }
     if (!changed) break;  // the same candidates give the same line: converged
-    line_fit(zs);
+    line_fit();
   }
 }
 
@@ -1367,16 +1346,17 @@ bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, H
 /// seed_z_with_arcs on the stereo columns of the workspace (no multiple scattering), the
 /// crossings computed four at a time: the same points and warm starts, in the same order.
 void seed_z_with_columns(Helix* out, Workspace& ws) {
-  StereoHits& st = ws.stereo;
-  stereo_crossings(*out, st);
+  HitColumns& hc = ws.cols;
+  stereo_crossings(*out, hc);
   std::vector<StereoPoint>& pts = ws.stereo_points;
   pts.clear();
-  for (std::size_t i = 0; i < st.n; ++i) {
-    const double s = st.col(StereoHits::kCrossS)[i];
-    if (st.col(StereoHits::kCrossValid)[i] > 0.0) {
-      pts.push_back({s, st.col(StereoHits::kCrossZ)[i], st.col(StereoHits::kCrossDz)[i]});
+  for (std::size_t k = hc.axial_end; k < hc.stride; ++k) {
+    if (hc.hit[k] < 0) continue;
+    const double s = hc.col(HitColumns::kCrossS)[k];
+    if (hc.col(HitColumns::kCrossValid)[k] > 0.0) {
+      pts.push_back({s, hc.col(HitColumns::kCrossZ)[k], hc.col(HitColumns::kCrossDz)[k]});
     }
-    if (st.col(StereoHits::kCrossWarm)[i] > 0.0) ws.hits[st.index[i]].s = s;
+    if (hc.col(HitColumns::kCrossWarm)[k] > 0.0) hc.col(HitColumns::kS)[k] = s;
   }
   fit_z_line(pts, *out);
 }
@@ -1445,11 +1425,10 @@ void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, c
         out.ndf[t] = fit.ndf;
         out.converged[t] = fit.converged ? 1 : 0;
         if (out.iterations) out.iterations[t] = fit.iterations;
-        const bool have_hits = end - begin >= 5 && ws.hits.size() == end - begin;
+        const bool have_hits = end - begin >= 5 && ws.weight.size() == end - begin;
         for (std::size_t i = begin; i < end; ++i) {
-          const HitState* hs = have_hits ? &ws.hits[i - begin] : nullptr;
-          out.weight[i] = hs && hs->used && hs->ok ? 1.0 : 0.0;
-          out.lr_sign[i] = hs && hs->ok ? (hs->doca >= 0.0 ? 1.0 : -1.0) : 0.0;
+          out.weight[i] = have_hits ? ws.weight[i - begin] : 0.0;
+          out.lr_sign[i] = have_hits ? ws.lr_sign[i - begin] : 0.0;
         }
       }
     }
