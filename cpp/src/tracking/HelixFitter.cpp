@@ -27,8 +27,6 @@ struct HitState;
 /// wire crosses the circle: the warm start of the first DOCA of that hit.
 void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
                       HitState* hits);
-/// The Karimaki circle of seed_helix alone (z0 = tanLambda = 0).
-bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
 }  // namespace
 
 namespace {
@@ -90,6 +88,7 @@ struct HitColumns {
   const double* col(int k) const { return data.data() + static_cast<std::size_t>(k) * stride; }
 
   /// Rows begin..end of the input, the axial wires first; no warm starts yet (kS = NaN).
+  /// Rows [0, n_axial) and [axial_end, axial_end + n - n_axial) hold hits, the rest is padding.
   void load(const WireHitColumns& in, std::size_t begin, std::size_t end) {
     n = end - begin;
     row.resize(n);
@@ -111,7 +110,9 @@ struct HitColumns {
       const std::size_t k = row[i] ? next_axial++ : next_stereo++;
       hit[k] = static_cast<std::ptrdiff_t>(i);
       row[i] = k;
-      set_row(c, k, in.wire_point + 3 * r, in.wire_dir + 3 * r, in.drift[r], 1.0 / (in.sigma[r] * in.sigma[r]));
+      // (the seeding API may come without drift distances and resolutions)
+      set_row(c, k, in.wire_point + 3 * r, in.wire_dir + 3 * r, in.drift ? in.drift[r] : 0.0,
+              in.sigma ? 1.0 / (in.sigma[r] * in.sigma[r]) : 1.0);
     }
     // Padding: an axial wire through the origin, and a wire along y through (1, 0, 0).
     constexpr double kOrigin[3] = {0.0, 0.0, 0.0}, kAlongZ[3] = {0.0, 0.0, 1.0};
@@ -151,6 +152,10 @@ struct HitColumns {
   }
 
 };
+
+/// The Karimaki circle of seed_helix alone (z0 = tanLambda = 0), from the wire positions in the
+/// columns.
+bool seed_circle(const HitColumns& hc, Helix* out);
 
 /// A stereo hit's crossing with the seed circle: arc length, z and the drift half-width in z.
 struct StereoPoint {
@@ -543,9 +548,10 @@ void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double tayl
   }
 }
 
-/// atan2(y, x) on four lanes (finite arguments), to a few ulp: the octant by swaps, then
-/// atan t = pi/6 + atan((t sqrt3 - 1) / (t + sqrt3)) for t > tan(pi/12), then the Taylor series
-/// of atan u for |u| <= tan(pi/12) to u^27 (truncation < 4e-18 relative).
+/// atan2(y, x) on four lanes (finite arguments), to 1e-11 relative (the seed's arc lengths need
+/// far less): the octant by swaps, then atan t = pi/6 + atan((t sqrt3 - 1) / (t + sqrt3)) for
+/// t > tan(pi/12), then the Taylor series of atan u for |u| <= tan(pi/12) to u^17 (truncation
+/// < 1e-11 relative).
 DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
   constexpr double kPi = 3.14159265358979323846, kSqrt3 = 1.7320508075688772, kTanPi12 = 0.2679491924311227;
   const V4d zero = splat4(0.0), one = splat4(1.0);
@@ -556,9 +562,9 @@ DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
   const V4l big = t > kTanPi12;
   const V4d u = select4(big, (t * kSqrt3 - 1.0) / (t + kSqrt3), t);
   const V4d z = u * u;
-  // p = sum_k (-1)^k z^k / (2k + 1), k <= 13, by Horner
-  V4d p = splat4(-1.0 / 27.0);
-  for (int k = 12; k >= 0; --k) p = (k % 2 == 0 ? 1.0 : -1.0) / (2.0 * k + 1.0) + z * p;
+  // p = sum_k (-1)^k z^k / (2k + 1), k <= 8, by Horner
+  V4d p = splat4(1.0 / 17.0);
+  for (int k = 7; k >= 0; --k) p = (k % 2 == 0 ? 1.0 : -1.0) / (2.0 * k + 1.0) + z * p;
   V4d a = u * p + select4(big, splat4(kPi / 6.0), zero);
   a = select4(swap, kPi / 2.0 - a, a);
   a = select4(x < 0.0, kPi - a, a);
@@ -887,7 +893,7 @@ void hit_results(const HitColumns& hc, std::vector<double>& weight, std::vector<
     const std::size_t k = hc.row[i];
     const double ok = inv_var[k] > 0.0 ? 1.0 : 0.0;
     weight[i] = ok * used[k];
-    lr_sign[i] = ok * (doca[k] >= 0.0 ? 1.0 : -1.0);
+    lr_sign[i] = ok * (2.0 * static_cast<double>(doca[k] >= 0.0) - 1.0);  // no branch: a coin flip
   }
 }
 
@@ -1060,8 +1066,8 @@ void prefit_circle(Helix& h, const HelixFitterOptions& opt, Workspace& ws) {
     h.d0 += dp[0];
     h.phi0 += dp[1];
     h.omega += dp[2];
+    if (t <= 1.0 && dp.dot(b) < 1e3) break;  // (the fit that follows evaluates the hits itself)
     evaluate_rows(h, ws, hc.axial_end);
-    if (t <= 1.0 && dp.dot(b) < 1e3) break;
     t = std::max(1.0, t * opt.anneal_factor);
   }
 }
@@ -1093,13 +1099,18 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   out.cov.setConstant(kNaN);
   const std::size_t n = end - begin;
   out.ndf = static_cast<int>(n) - 5;
+  ws.cols.load(in, begin, end);
   Helix h;
   if (seed) {
     h = Helix(seed[0], seed[1], seed[2], seed[3], seed[4]);
-  } else if (!(opt.annealing ? seed_circle(in, begin, end, &h) : seed_helix(in, begin, end, &h))) {
-    out.helix = h;
-    ws.weight.clear();  // no hit results: the caller reports weight 0
-    return out;
+  } else {
+    const bool circle = seed_circle(ws.cols, &h);
+    if (circle && !opt.annealing) seed_z(in, begin, end, &h);  // with annealing: after the prefit
+    if (!circle) {
+      out.helix = h;
+      ws.weight.clear();  // no hit results: the caller reports weight 0
+      return out;
+    }
   }
   out.helix = h;
   if (n < 5) {
@@ -1108,7 +1119,6 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   }
 
   ws.geometry = opt.multiple_scattering;
-  ws.cols.load(in, begin, end);
   if (ws.geometry) {
     ws.hits.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -1217,7 +1227,9 @@ bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end,
 }  // namespace
 
 bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
-  if (!seed_circle(in, begin, end, out)) return false;
+  HitColumns hc;
+  hc.load(in, begin, end);
+  if (!seed_circle(hc, out)) return false;
   seed_z(in, begin, end, out);
   return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
 }
@@ -1271,32 +1283,32 @@ void fit_z_line(std::vector<StereoPoint>& pts, Helix& h) {
   }
 }
 
-bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
+bool seed_circle(const HitColumns& hc, Helix* out) {
   *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
   // Karimaki circle fit (NIM A305 (1991) 187) on the axial wire positions, or on every wire's
   // given point if fewer than 3 wires are axial.
-  const auto axial = [&](std::size_t r) {
-    return in.wire_dir[3 * r] * in.wire_dir[3 * r] + in.wire_dir[3 * r + 1] * in.wire_dir[3 * r + 1] < 1e-12;
-  };
-  std::size_t n_axial = 0;
-  for (std::size_t r = begin; r < end; ++r) n_axial += axial(r) ? 1 : 0;
-  const bool all = n_axial < 3;
+  const double* px = hc.col(HitColumns::kPx);
+  const double* py = hc.col(HitColumns::kPy);
+  const std::size_t stereo_end = hc.axial_end + (hc.n - hc.n_axial);
   double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sxr = 0, syr = 0, srr = 0, sr = 0;
-  for (std::size_t r = begin; r < end; ++r) {
-    if (!all && !axial(r)) continue;
-    const double x = in.wire_point[3 * r], y = in.wire_point[3 * r + 1];
-    const double r2 = x * x + y * y;
-    sw += 1;
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-    syy += y * y;
-    sxr += x * r2;
-    syr += y * r2;
-    srr += r2 * r2;
-    sr += r2;
-  }
+  const auto add = [&](std::size_t first, std::size_t last) {
+    for (std::size_t k = first; k < last; ++k) {
+      const double x = px[k], y = py[k];
+      const double r2 = x * x + y * y;
+      sw += 1;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+      syy += y * y;
+      sxr += x * r2;
+      syr += y * r2;
+      srr += r2 * r2;
+      sr += r2;
+    }
+  };
+  add(0, hc.n_axial);
+  if (hc.n_axial < 3) add(hc.axial_end, stereo_end);
   if (sw < 3) return false;
   sx /= sw, sy /= sw, sxx /= sw, sxy /= sw, syy /= sw, sxr /= sw, syr /= sw, srr /= sw, sr /= sw;
   const double cxx = sxx - sx * sx, cxy = sxy - sx * sy, cyy = syy - sy * sy;
@@ -1319,24 +1331,30 @@ bool seed_circle(const WireHitColumns& in, std::size_t begin, std::size_t end, H
   const double root = std::sqrt(std::max(0.0, 1.0 - 4.0 * best_delta * best_kappa));
   Helix h(2.0 * best_delta / (1.0 + root), best_phi, root > 0 ? 2.0 * best_kappa / root : 0.0, 0.0, 0.0);
   // Orient the circle so that the hits lie at positive arc length (a track leaving the origin).
-  double s_sum = 0.0;
   // sign(s) = sign(a), a = (q . (cos phi0, sin phi0)) for q from the perigee: the arc lengths
   // themselves (atan2) are only needed when the hits are on both sides.
   const double hc0 = std::cos(h.phi0), hs0 = std::sin(h.phi0);
   std::size_t n_pos = 0, n_neg = 0;
-  for (std::size_t r = begin; r < end; ++r) {
-    const double a = (in.wire_point[3 * r] - h.d0 * hs0) * hc0 + (in.wire_point[3 * r + 1] + h.d0 * hc0) * hs0;
-    n_pos += a > 0.0 ? 1 : 0;
-    n_neg += a < 0.0 ? 1 : 0;
-  }
+  const auto count_sides = [&](std::size_t first, std::size_t last) {
+    for (std::size_t k = first; k < last; ++k) {
+      const double a = (px[k] - h.d0 * hs0) * hc0 + (py[k] + h.d0 * hc0) * hs0;
+      n_pos += a > 0.0 ? 1 : 0;
+      n_neg += a < 0.0 ? 1 : 0;
+    }
+  };
+  count_sides(0, hc.n_axial);
+  count_sides(hc.axial_end, stereo_end);
+  double s_sum = 0.0;
   if (n_neg == 0) {
     s_sum = n_pos > 0 ? 1.0 : 0.0;
   } else if (n_pos == 0) {
     s_sum = -1.0;
   } else {
-    for (std::size_t r = begin; r < end; ++r) {
-      s_sum += h.arc_length_to(in.wire_point[3 * r], in.wire_point[3 * r + 1], hc0, hs0);
-    }
+    const auto add_arcs = [&](std::size_t first, std::size_t last) {
+      for (std::size_t k = first; k < last; ++k) s_sum += h.arc_length_to(px[k], py[k], hc0, hs0);
+    };
+    add_arcs(0, hc.n_axial);
+    add_arcs(hc.axial_end, stereo_end);
   }
   if (s_sum < 0.0) h = Helix(-h.d0, wrap_angle(h.phi0 + 3.141592653589793), -h.omega, 0.0, 0.0);
   *out = h;
