@@ -57,6 +57,9 @@ def rows(quick: bool) -> list[Row]:
     t_seed1 = best_time(
         lambda: dr.fit_helices(*args, seed=hits.params, annealing=False, n_threads=1), repeat=3
     )
+    # seeded with a finder-quality start (the wire-position circle and stereo z seed), left/right
+    # and outliers annealed: how the track finder calls the fitter
+    t_found1 = best_time(lambda: dr.fit_helices(*args, seed=seeds, n_threads=1), repeat=3)
 
     # SciPy on a subset, from the same (own) seeds, scaled per track
     n_scipy = 10 if quick else 40
@@ -90,6 +93,18 @@ def rows(quick: bool) -> list[Row]:
             t_self2,
             t_self1,
             "thread scaling",
+        )
+    )
+    out.append(
+        Row(
+            "tracking",
+            "fit_helices seeded + annealing, 1 thread",
+            "scipy least_squares (lm)",
+            n,
+            "tracks",
+            t_found1,
+            t_scipy,
+            note + "; seed: seed_helices (wire positions)",
         )
     )
     out.append(

@@ -37,9 +37,16 @@ void register_tracking(py::module_& m) {
         require_same_length(sg, "sigma", n, "wire_point");
         const Int64Array off = as_offsets(offsets, "offsets", n);
         const py::ssize_t n_tracks = off.shape(0) - 1;
-        // Per-hit checks; the error message is only built for a failing row (formatting it for
-        // every row cost as much as the fit itself).
+        // Per-hit checks: a branch-free scan first (|norm^2 - 1| < 1.999e-6 flags every row with
+        // |norm - 1| >= 1e-6), then, only if a row is flagged, the exact test with the message
+        // (formatting it for every row cost as much as the fit itself).
+        bool flagged = false;
         for (py::ssize_t i = 0; i < n; ++i) {
+          const double* u = wd.data() + 3 * i;
+          const double norm2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2];
+          flagged |= !(std::abs(norm2 - 1.0) < 1.999e-6) | !(dr.data()[i] >= 0.0) | !(sg.data()[i] > 0.0);
+        }
+        for (py::ssize_t i = 0; flagged && i < n; ++i) {
           const double* u = wd.data() + 3 * i;
           const double norm = std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
           if (!(std::abs(norm - 1.0) < 1e-6)) {

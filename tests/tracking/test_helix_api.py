@@ -155,13 +155,9 @@ def test_charge_symmetry(params, s):
     """The opposite charge flying the opposite way on the same curve: (d0, phi0, omega, z0,
     tanL) -> (-d0, phi0 + pi, -omega, z0, -tanL) traces h(-s)."""
     flipped = np.array([-params[0], params[1] + np.pi, -params[2], params[3], -params[4]])
-    np.testing.assert_allclose(
-        tt.helix_position(flipped, s), tt.helix_position(params, -s), atol=1e-9
-    )
+    np.testing.assert_allclose(tt.helix_position(flipped, s), tt.helix_position(params, -s), atol=1e-9)
     # pT, and the perigee itself, are unchanged
-    np.testing.assert_allclose(
-        tt.helix_position(flipped, 0.0), tt.helix_position(params, 0.0), atol=1e-12
-    )
+    np.testing.assert_allclose(tt.helix_position(flipped, 0.0), tt.helix_position(params, 0.0), atol=1e-12)
 
 
 @settings(max_examples=100, deadline=None)
@@ -174,3 +170,17 @@ def test_positive_particle_turns_clockwise(params):
     # d0 = (perigee x p)_z / pT
     perigee = tt.helix_position(params, 0.0)
     assert abs(perigee[0] * t0[1] - perigee[1] * t0[0] - params[0]) < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("scale", "raises"), [(1 + 0.9e-6, False), (1 - 0.9e-6, False), (1 + 1.1e-6, True), (1 - 1.1e-6, True)]
+)
+def test_unit_direction_tolerance_edge(good, scale, raises):
+    # The branch-free pre-scan must flag every row the exact |norm - 1| < 1e-6 test refuses.
+    wire_dir = good["wire_dir"].copy()
+    wire_dir[3] *= scale
+    if raises:
+        with pytest.raises(ValueError, match="row 3 has norm"):
+            _call(good, wire_dir=wire_dir)
+    else:
+        assert _call(good, wire_dir=wire_dir).converged.all()
