@@ -282,9 +282,10 @@ DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
 /// hits at a time: w = W / sigma^2 (W = w+ + w-, the weight of the hit) and c = (d (w+ - w-) -
 /// W D) / sigma^2, the right-hand side of the normal equations per unit gradient. k = 1 / (2 T),
 /// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding) gets w = c = 0.
-/// Results do not depend on which clone runs beyond rounding (no fused multiply-add is used).
+/// Returns the largest |J . dp|: how far the linearised step moved any DOCA. Results do not depend
+/// on which clone runs beyond rounding (no fused multiply-add is used).
 DARKRECON_AVX2_CLONES
-void annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, const double* dp, double k, double ec) {
+double annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, const double* dp, double k, double ec) {
   const double* dd = lh.col(HitColumns::kDoca);
   const double* j0 = lh.col(HitColumns::kJac);
   const double* j1 = lh.col(HitColumns::kJac + 1);
@@ -297,9 +298,13 @@ void annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, const
   double* co = lh.col(HitColumns::kC);
   const V4d dp0 = splat4(dp[0]), dp1 = splat4(dp[1]), dp2 = splat4(dp[2]), dp3 = splat4(dp[3]), dp4 = splat4(dp[4]);
   const V4d vmax = splat4(700.0);
+  V4d max_shift = splat4(0.0);
   for (std::size_t i = begin; i < end; i += 4) {
-    const V4d doca = load4(dd + i) + (load4(j0 + i) * dp0 + load4(j1 + i) * dp1 + load4(j2 + i) * dp2 +
-                                      load4(j3 + i) * dp3 + load4(j4 + i) * dp4);
+    const V4d shift = load4(j0 + i) * dp0 + load4(j1 + i) * dp1 + load4(j2 + i) * dp2 + load4(j3 + i) * dp3 +
+                      load4(j4 + i) * dp4;
+    const V4d abs_shift = abs4(shift);
+    max_shift = select4(abs_shift > max_shift, abs_shift, max_shift);
+    const V4d doca = load4(dd + i) + shift;
     const V4d d = load4(dr + i), inv_var = load4(iv + i);
     const V4d kk = k * inv_var;
     const V4d rp = doca - d, rm = doca + d;
@@ -316,6 +321,7 @@ void annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, const
     store4(wo + i, w);
     store4(co + i, d * (ep - em) * inv - w * doca);
   }
+  return std::max(std::max(max_shift[0], max_shift[1]), std::max(max_shift[2], max_shift[3]));
 }
 /// The normal equations sum_i w_i J_i J_i^T (lower triangle, column by column: NP (NP + 1) / 2
 /// values) and sum_i c_i J_i (NP values) of the first NP parameters from the columns of lh, four
@@ -477,14 +483,17 @@ void evaluate_stereo_columns(const Helix& h, double c0_, double s0_, double tayl
       const V4d chi = om * s;
       V4d sin_chi, cos_chi;
       sincos4(chi, sin_chi, cos_chi);
-      const V4d c2 = chi * chi;
       const V4l small = (chi < 0.05) & (chi > -0.05);
       const V4d inv = 1.0 / select4(small, one, chi);
       const V4d a_l = sin_chi * inv, b_l = (1.0 - cos_chi) * inv;
-      const V4d fa = select4(small, 1.0 - c2 / 6.0 * (1.0 - c2 / 20.0 * (1.0 - c2 / 42.0)), a_l);
-      const V4d fb = select4(small, chi / 2.0 * (1.0 - c2 / 12.0 * (1.0 - c2 / 30.0)), b_l);
-      const V4d fda = select4(small, -chi / 3.0 * (1.0 - c2 / 10.0 * (1.0 - c2 / 28.0)), (cos_chi - a_l) * inv);
-      const V4d fdb = select4(small, 0.5 - c2 / 8.0 * (1.0 - c2 / 18.0 * (1.0 - c2 / 40.0)), (sin_chi - b_l) * inv);
+      V4d fa = a_l, fb = b_l, fda = (cos_chi - a_l) * inv, fdb = (sin_chi - b_l) * inv;
+      if (small[0] | small[1] | small[2] | small[3]) {  // rare: the first centimetres of a stiff track
+        const V4d c2 = chi * chi;
+        fa = select4(small, 1.0 - c2 / 6.0 * (1.0 - c2 / 20.0 * (1.0 - c2 / 42.0)), fa);
+        fb = select4(small, chi / 2.0 * (1.0 - c2 / 12.0 * (1.0 - c2 / 30.0)), fb);
+        fda = select4(small, -chi / 3.0 * (1.0 - c2 / 10.0 * (1.0 - c2 / 28.0)), fda);
+        fdb = select4(small, 0.5 - c2 / 8.0 * (1.0 - c2 / 18.0 * (1.0 - c2 / 40.0)), fdb);
+      }
       V4d px = d0 * s0 + s * (c0 * fa + s0 * fb), py = -d0 * c0 + s * (s0 * fa - c0 * fb), pz = z0 + tl * s;
       V4d tx = c0 * cos_chi + s0 * sin_chi, ty = s0 * cos_chi - c0 * sin_chi;
       const V4d s2 = s * s;
@@ -691,14 +700,13 @@ void normal_equations(const HitColumns& hc, Matrix5& a, Vector5& b) {
   for (int k = 0; k < 5; ++k) b[k] = out[15 + k];
 }
 
-/// One annealing Gauss-Newton step at temperature T on the hits linearised at the helix of their
-/// last evaluation: D_i(p0 + dp) ~ D_i + J_i . dp, with dp (accumulated over the steps) updated
-/// in place. The hits are evaluated again by the caller only after the last temperature: between
+/// One annealing Gauss-Newton step on the weights of annealing_weights at temperature T, the
+/// hits linearised at the helix of their last evaluation: D_i(p0 + dp) ~ D_i + J_i . dp, with dp
+/// (accumulated over the steps) updated in place. The hits are evaluated again by the caller only after the last temperature: between
 /// the steps of the schedule the helix moves by little compared with the drift-circle scale on
 /// which the weights change, and the Gauss-Newton iterations that follow the annealing work on
 /// exact DOCAs. Returns false if the normal matrix is singular (too few effective hits).
-bool anneal_step(HitColumns& hc, double temperature, double cut, Vector5& dp_total) {
-  annealing_weights(hc, 0, hc.stride, dp_total.data(), 0.5 / temperature, std::exp(-0.5 * cut / temperature));
+bool anneal_step(HitColumns& hc, Vector5& dp_total) {
   Matrix5 a;
   Vector5 b;
   normal_equations(hc, a, b);
@@ -931,7 +939,18 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     double t = std::clamp(mean * start_factor, 1.0, opt.max_temperature);
     Vector5 dp_total = Vector5::Zero();
     while (true) {
-      if (!anneal_step(hc, t, cut, dp_total)) {
+      const double k = 0.5 / t, ec = std::exp(-0.5 * cut / t);
+      // Re-linearise when the steps so far moved some hit's DOCA by more than kRelinearise:
+      // beyond that the second-order terms (the closest point sliding along a stereo wire, the
+      // curvature) could bias the weights of this temperature.
+      if (annealing_weights(hc, 0, hc.stride, dp_total.data(), k, ec) > kRelinearise) {
+        h = step(h, dp_total);
+        dp_total.setZero();
+        evaluate_all(h, ws);
+        ++evaluations;
+        annealing_weights(hc, 0, hc.stride, dp_total.data(), k, ec);
+      }
+      if (!anneal_step(hc, dp_total)) {
         out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
@@ -939,23 +958,6 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
       }
       if (t <= 1.0) break;
       t = std::max(1.0, t * anneal_factor);
-      // Re-linearise when the step moved some hit's DOCA by more than kRelinearise: beyond that
-      // the second-order terms (the closest point sliding along a stereo wire, the curvature)
-      // could bias the weights of the next temperature.
-      double moved = 0.0;
-      const double* jac[5];
-      for (int j = 0; j < 5; ++j) jac[j] = hc.col(HitColumns::kJac + j);
-      for (std::size_t k = 0; k < hc.stride; ++k) {
-        double shift = 0.0;
-        for (int j = 0; j < 5; ++j) shift += jac[j][k] * dp_total[j];
-        moved = std::max(moved, std::abs(shift));
-      }
-      if (moved > kRelinearise) {
-        h = step(h, dp_total);
-        dp_total.setZero();
-        evaluate_all(h, ws);
-        ++evaluations;
-      }
     }
     h = step(h, dp_total);
     evaluate_all(h, ws);
