@@ -131,9 +131,9 @@ struct HitColumns {
   bool ok(std::size_t k) const { return col(kInvVar)[k] > 0.0; }
 
  private:
-  /// The wire, drift and variance of row k (c: the column pointers). The DOCA, gradient and
-  /// weights are written by every evaluation, except the z gradient of the axial rows (always 0)
-  /// and a padding row's.
+  /// The wire, drift and variance of row k (c: the column pointers). The DOCA, gradient, inverse
+  /// variance and kept flag are written by every evaluation and attempt, except the z gradient
+  /// of the axial rows (always 0) and a padding row's.
   static void set_row(double* const* c, std::size_t k, const double* p, const double* u, double drift,
                       double inv_var) {
     const bool padding = inv_var == 0.0;
@@ -141,13 +141,11 @@ struct HitColumns {
     c[kUx][k] = u[0], c[kUy][k] = u[1], c[kUz][k] = u[2];
     c[kDrift][k] = drift;
     c[kInvVar0][k] = inv_var;
-    c[kInvVar][k] = 0.0;
-    c[kUsed][k] = padding ? 0.0 : 1.0;
     c[kS][k] = padding ? 0.0 : kNaN;
     c[kJac + 3][k] = c[kJac + 4][k] = 0.0;
     if (padding) {
       for (int j = 0; j < 3; ++j) c[kJac + j][k] = 0.0;
-      c[kDoca][k] = 0.0;
+      c[kDoca][k] = c[kInvVar][k] = c[kUsed][k] = 0.0;
     }
   }
 
@@ -175,8 +173,6 @@ struct Workspace {
   Eigen::LLT<Eigen::MatrixXd> llt;
   bool v_valid = false;  // the multiple-scattering hit covariance is current
   bool geometry = false;  // multiple scattering: hits evaluated one by one into `hits`
-  // The per-hit result of the best attempt (hit order): weight (kept and defined) and left/right.
-  std::vector<double> weight, lr_sign, attempt_weight, attempt_lr_sign;
 };
 
 /// The scalar DOCA of a hit (detail::doca: Newton from hs.s, then a second-order move along the
@@ -889,11 +885,9 @@ double mean_best_side_chi2(const HitColumns& hc, std::size_t end, int& m) {
   return m > 0 ? sum / m : 1.0;
 }
 
-/// The per-hit result of the current columns (hit order): weight 1 for a kept hit whose DOCA is
-/// defined, and the left/right sign (0 where undefined).
-void hit_results(const HitColumns& hc, std::vector<double>& weight, std::vector<double>& lr_sign) {
-  weight.resize(hc.n);
-  lr_sign.resize(hc.n);
+/// The per-hit result of the current columns (hit order, hc.n values): weight 1 for a kept hit
+/// whose DOCA is defined, and the left/right sign (0 where undefined).
+void hit_results(const HitColumns& hc, double* weight, double* lr_sign) {
   const double* inv_var = hc.col(HitColumns::kInvVar);
   const double* used = hc.col(HitColumns::kUsed);
   const double* doca = hc.col(HitColumns::kDoca);
@@ -1095,11 +1089,17 @@ double circle_crossing(double omega, double dx, double dy, double ux, double uy,
 bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
 void seed_z_with_columns(Helix* out, Workspace& ws);
 
+/// Fit rows begin..end; writes the per-hit weight and left/right sign of the best attempt to
+/// weight[0..n) and lr_sign[0..n) (0 where there is no fit).
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
-                 const HelixFitterOptions& opt, Workspace& ws) {
+                 const HelixFitterOptions& opt, Workspace& ws, double* weight, double* lr_sign) {
   TrackFit out;
   out.cov.setConstant(kNaN);
   const std::size_t n = end - begin;
+  const auto no_hit_results = [&]() {
+    std::fill(weight, weight + n, 0.0);
+    std::fill(lr_sign, lr_sign + n, 0.0);
+  };
   out.ndf = static_cast<int>(n) - 5;
   ws.cols.load(in, begin, end);
   Helix h;
@@ -1110,13 +1110,13 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     if (circle && !opt.annealing) seed_z(in, begin, end, &h);  // with annealing: after the prefit
     if (!circle) {
       out.helix = h;
-      ws.weight.clear();  // no hit results: the caller reports weight 0
+      no_hit_results();
       return out;
     }
   }
   out.helix = h;
   if (n < 5) {
-    ws.weight.clear();
+    no_hit_results();
     return out;
   }
 
@@ -1145,7 +1145,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     }
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
-  hit_results(ws.cols, ws.weight, ws.lr_sign);
+  hit_results(ws.cols, weight, lr_sign);
   int evaluations = best.iterations;
   if (!opt.annealing || opt.max_retries <= 0) return best;
   double best_objective = robust_objective(best, n, opt.outlier_chi2_cut);
@@ -1163,7 +1163,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     if (objective < best_objective) {
       best = fit;
       best_objective = objective;
-      hit_results(ws.cols, ws.weight, ws.lr_sign);
+      hit_results(ws.cols, weight, lr_sign);
       if (best.ndf + 5 == static_cast<int>(n)) break;
     }
   }
@@ -1435,7 +1435,8 @@ void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, c
       const std::size_t first = block * kBlock, last = std::min(tracks.n_events, first + kBlock);
       for (std::size_t t = first; t < last; ++t) {
         const std::size_t begin = tracks.begin(t), end = tracks.end(t);
-        const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws);
+        const TrackFit fit = fit_one(hits, begin, end, seed ? seed + 5 * t : nullptr, options, ws,
+                                     out.weight + begin, out.lr_sign + begin);
         HelixParams p = fit.helix.params();
         if (std::isfinite(p[1])) p[1] = wrap_angle(p[1]);
         for (int k = 0; k < 5; ++k) out.params[5 * t + static_cast<std::size_t>(k)] = p[k];
@@ -1445,11 +1446,6 @@ void fit_helices(const WireHitColumns& hits, const core::EventOffsets& tracks, c
         out.ndf[t] = fit.ndf;
         out.converged[t] = fit.converged ? 1 : 0;
         if (out.iterations) out.iterations[t] = fit.iterations;
-        const bool have_hits = end - begin >= 5 && ws.weight.size() == end - begin;
-        for (std::size_t i = begin; i < end; ++i) {
-          out.weight[i] = have_hits ? ws.weight[i - begin] : 0.0;
-          out.lr_sign[i] = have_hits ? ws.lr_sign[i - begin] : 0.0;
-        }
       }
     }
   });
