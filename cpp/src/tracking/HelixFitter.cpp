@@ -18,17 +18,6 @@
 
 namespace darkrecon::tracking {
 
-/// z0 and tanLambda from the stereo wires for the circle already in *out (see seed_helix).
-void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out);
-
-namespace {
-struct HitState;
-/// seed_z that also stores, in hits[i].s (rows begin + i), the arc length where each stereo
-/// wire crosses the circle: the warm start of the first DOCA of that hit.
-void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
-                      HitState* hits);
-}  // namespace
-
 namespace {
 
 using Vector5 = Eigen::Matrix<double, 5, 1>;
@@ -78,6 +67,7 @@ struct HitColumns {
     kS,         // stereo: arc length of the closest approach (warm start of the next Newton)
     kPosX, kPosY, kPosZ, kNx, kNy, kNz, kDone,            // evaluate_stereo_columns
     kCrossS, kCrossZ, kCrossDz, kCrossValid, kCrossWarm,  // stereo_crossings
+    kCrossChosen,  // fit_z_line: the candidate z +- dz nearer the line
     kColumns
   };
   std::size_t n = 0, n_axial = 0, axial_end = 0, stride = 0;
@@ -155,10 +145,9 @@ struct HitColumns {
 /// columns.
 bool seed_circle(const HitColumns& hc, Helix* out);
 
-/// A stereo hit's crossing with the seed circle: arc length, z and the drift half-width in z.
+/// A stereo hit's crossing with a circle: arc length, z and the drift half-width in z (ransac_z_seed).
 struct StereoPoint {
   double s, z, dz;
-  double z_chosen = 0.0;  // fit_z_line: the candidate z +- dz nearer the line
 };
 
 /// Scratch reused across the tracks of one thread.
@@ -576,10 +565,17 @@ DARKRECON_V4_INLINE V4d atan2_4(V4d y, V4d x) {
   return select4(y < 0.0, -a, a);
 }
 
-/// For seed_z_with_columns: where each stereo wire's transverse line meets the circle of h
-/// (circle_crossing), four wires at a time: the arc length, z and drift half-width in z of the
-/// crossing, kCrossValid = 1 where they are defined (as the scalar seed_z_with_arcs keeps a
-/// point) and kCrossWarm = 1 where the crossing is at a clear angle (a warm start for Newton).
+/// z of the stereo hits on the circle of h (rows [axial_end, stride), four at a time). A stereo
+/// wire's xy position moves with z; where its xy line d + t u (relative to the perigee P) meets
+/// the circle gives z for a hit on the wire. It is solved on the implicit circle
+/// G(q) = omega/2 |q|^2 - q . e = 0 (e = (sin phi0, -cos phi0)), regular for omega -> 0: the
+/// root t nearest the given wire point (a line that misses the circle gets its point of closest
+/// approach). The drift circle moves the crossing by +-d / |grad G . u_xy| along the wire
+/// (|grad G| = 1 on the circle). Fills the arc length kCrossS, z kCrossZ and the drift
+/// half-width in z kCrossDz of the crossing, kCrossValid = 1 where they are defined (hits
+/// only), and kCrossWarm = 1 where the crossing is at a clear angle: a warm start for Newton
+/// (near a tangential crossing, the apex of a curler, the nearer root may lie on the other
+/// branch).
 DARKRECON_AVX2_CLONES
 void stereo_crossings(const Helix& h, HitColumns& st) {
   const double e_x_ = std::sin(h.phi0), e_y_ = -std::cos(h.phi0);
@@ -592,7 +588,6 @@ void stereo_crossings(const Helix& h, HitColumns& st) {
     const V4d ux = load4(st.col(HitColumns::kUx) + i), uy = load4(st.col(HitColumns::kUy) + i),
               uz = load4(st.col(HitColumns::kUz) + i);
     const V4d dx = load4(st.col(HitColumns::kPx) + i) - px, dy = load4(st.col(HitColumns::kPy) + i) - py;
-    // circle_crossing
     const V4d uxy2 = ux * ux + uy * uy;
     const V4d qa = 0.5 * om * uxy2;
     const V4d qb = om * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
@@ -626,9 +621,10 @@ void stereo_crossings(const Helix& h, HitColumns& st) {
     V4d dz = load4(st.col(HitColumns::kDrift) + i) / select4(steep, slope, one) * uz;
     dz = select4(steep, select4(dz < 0.0, -dz, dz), zero);
     const V4l stereo = ~(uxy2 < 1e-12);
-    const V4l valid = stereo & t_ok & ((s - s) == 0.0) & ((z - z) == 0.0) & ((dz - dz) == 0.0);
+    const V4l hit = load4(st.col(HitColumns::kInvVar0) + i) > 0.0;  // not padding
+    const V4l valid = hit & stereo & t_ok & ((s - s) == 0.0) & ((z - z) == 0.0) & ((dz - dz) == 0.0);
     const V4d uxy = V4d{std::sqrt(uxy2[0]), std::sqrt(uxy2[1]), std::sqrt(uxy2[2]), std::sqrt(uxy2[3])};
-    const V4l warm = stereo & t_ok & (abs_slope > 0.3 * uxy);
+    const V4l warm = hit & stereo & t_ok & (abs_slope > 0.3 * uxy);
     store4(st.col(HitColumns::kCrossS) + i, s);
     store4(st.col(HitColumns::kCrossZ) + i, z);
     store4(st.col(HitColumns::kCrossDz) + i, dz);
@@ -636,6 +632,60 @@ void stereo_crossings(const Helix& h, HitColumns& st) {
     store4(st.col(HitColumns::kCrossWarm) + i, select4(warm, one, zero));
   }
 }
+/// z0 and tanLambda of h from the straight-line fit z(s) to the crossings of stereo_crossings
+/// (rows with kCrossValid), each hit's candidate z +- dz resolved by iterating the fit from the
+/// midpoints and taking the candidate nearer the line (until no choice changes, at most 4
+/// times); four hits at a time.
+DARKRECON_AVX2_CLONES
+void fit_z_line(HitColumns& hc, Helix& h) {
+  const V4d zero = splat4(0.0), one = splat4(1.0);
+  V4d vw = zero, vs = zero, vss = zero;  // do not depend on the choice
+  for (std::size_t i = hc.axial_end; i < hc.stride; i += 4) {
+    const V4l valid = load4(hc.col(HitColumns::kCrossValid) + i) > 0.0;
+    const V4d s = select4(valid, load4(hc.col(HitColumns::kCrossS) + i), zero);
+    vw += select4(valid, one, zero);
+    vs += s;
+    vss += s * s;
+    store4(hc.col(HitColumns::kCrossChosen) + i, select4(valid, load4(hc.col(HitColumns::kCrossZ) + i), zero));
+  }
+  const auto lanes = [](V4d v) { return (v[0] + v[1]) + (v[2] + v[3]); };
+  const double tw = lanes(vw), ts = lanes(vs), tss = lanes(vss);
+  const double det = tw * tss - ts * ts;
+  const bool sloped = tw >= 2 && det > 1e-9 * tw * tss;
+  const auto line_fit = [&]() {
+    V4d vz = zero, vsz = zero;
+    for (std::size_t i = hc.axial_end; i < hc.stride; i += 4) {
+      const V4d z = load4(hc.col(HitColumns::kCrossChosen) + i);  // 0 where not valid
+      vz += z;
+      vsz += load4(hc.col(HitColumns::kCrossS) + i) * z;
+    }
+    const double tz = lanes(vz), tsz = lanes(vsz);
+    if (sloped) {
+      h.tan_lambda = (tw * tsz - ts * tz) / det;
+      h.z0 = (tz - h.tan_lambda * ts) / tw;
+    } else if (tw >= 1) {
+      h.tan_lambda = 0.0;
+      h.z0 = tz / tw;
+    }
+  };
+  line_fit();
+  for (int iteration = 0; iteration < 4 && tw >= 2; ++iteration) {
+    V4l changed = V4l{0, 0, 0, 0};
+    const V4d z0 = splat4(h.z0), tl = splat4(h.tan_lambda);
+    for (std::size_t i = hc.axial_end; i < hc.stride; i += 4) {
+      const V4l valid = load4(hc.col(HitColumns::kCrossValid) + i) > 0.0;
+      const V4d z = load4(hc.col(HitColumns::kCrossZ) + i), dz = load4(hc.col(HitColumns::kCrossDz) + i);
+      // z + dz is nearer the line than z - dz exactly when the line is above z (dz >= 0)
+      const V4d line = z0 + tl * load4(hc.col(HitColumns::kCrossS) + i);
+      const V4d chosen = select4(valid, z + select4(line - z > 0.0, dz, -dz), zero);
+      changed |= chosen != load4(hc.col(HitColumns::kCrossChosen) + i);
+      store4(hc.col(HitColumns::kCrossChosen) + i, chosen);
+    }
+    if (!(changed[0] | changed[1] | changed[2] | changed[3])) break;  // the same line again: converged
+    line_fit();
+  }
+}
+
 #undef DARKRECON_V4_INLINE
 #undef DARKRECON_AVX2_CLONES
 
@@ -1070,24 +1120,9 @@ void prefit_circle(Helix& h, const HelixFitterOptions& opt, Workspace& ws) {
 
 /// z0 and tanLambda of the line z(s) through the most stereo drift-circle candidates (a small
 /// RANSAC over pairs from the inner and outer thirds of the hits), for retries.
-/// Where a wire's transverse line d + t u (relative to the perigee P) meets the track circle
-/// G(q) = omega/2 |q|^2 - q . e = 0 (e = (sin phi0, -cos phi0)): the root t nearest the given
-/// wire point, in a form regular for omega -> 0. A line that misses the circle gets its point
-/// of closest approach; NaN when there is none (a straight track parallel to the wire).
-double circle_crossing(double omega, double dx, double dy, double ux, double uy, double e_x, double e_y) {
-  const double qa = 0.5 * omega * (ux * ux + uy * uy);
-  const double qb = omega * (dx * ux + dy * uy) - (ux * e_x + uy * e_y);
-  const double qc = 0.5 * omega * (dx * dx + dy * dy) - (dx * e_x + dy * e_y);
-  const double disc = qb * qb - 4.0 * qa * qc;
-  if (disc < 0.0) return qa == 0.0 ? std::numeric_limits<double>::quiet_NaN() : -qb / (2.0 * qa);
-  const double q = -0.5 * (qb + std::copysign(std::sqrt(disc), qb));
-  const double t1 = q != 0.0 ? qc / q : std::numeric_limits<double>::infinity();
-  const double t2 = qa != 0.0 ? q / qa : std::numeric_limits<double>::infinity();
-  return std::abs(t1) < std::abs(t2) ? t1 : t2;
-}
 
-bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h);
-void seed_z_with_columns(Helix* out, Workspace& ws);
+bool ransac_z_seed(Workspace& ws, Helix* h);
+void seed_z(HitColumns& hc, Helix* out);
 
 /// Fit rows begin..end; writes the per-hit weight and left/right sign of the best attempt to
 /// weight[0..n) and lr_sign[0..n) (0 where there is no fit).
@@ -1107,7 +1142,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     h = Helix(seed[0], seed[1], seed[2], seed[3], seed[4]);
   } else {
     const bool circle = seed_circle(ws.cols, &h);
-    if (circle && !opt.annealing) seed_z(in, begin, end, &h);  // with annealing: after the prefit
+    if (circle && !opt.annealing) seed_z(ws.cols, &h);  // with annealing: after the prefit
     if (!circle) {
       out.helix = h;
       no_hit_results();
@@ -1138,10 +1173,11 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
     // Self-seeded: refine the circle on the axial drift circles, then redo z from the stereo
     // hits with it (the wire-position circle is too coarse for the stereo z).
     prefit_circle(h, opt, ws);
-    if (ws.geometry) {
-      seed_z_with_arcs(in, begin, end, &h, ws.hits.data());
-    } else {
-      seed_z_with_columns(&h, ws);
+    seed_z(ws.cols, &h);
+    if (ws.geometry) {  // the warm starts of the stereo hits
+      for (std::size_t k = ws.cols.axial_end; k < ws.cols.stride; ++k) {
+        if (ws.cols.hit[k] >= 0) ws.hits[static_cast<std::size_t>(ws.cols.hit[k])].s = ws.cols.col(HitColumns::kS)[k];
+      }
     }
   }
   TrackFit best = run_attempt(h, opt, opt.start_temperature_factor, opt.anneal_factor, ws, !seed);
@@ -1155,7 +1191,7 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   // annealing, then from a RANSAC z seed, and keep the attempt with the best robust objective.
   for (int retry = 0; retry < opt.max_retries && retry < 2; ++retry) {
     Helix start = h;
-    if (retry == 1 && !ransac_z_seed(in, begin, end, &start)) continue;
+    if (retry == 1 && !ransac_z_seed(ws, &start)) continue;
     TrackFit fit = run_attempt(start, opt, 10.0 * opt.start_temperature_factor,
                                std::sqrt(opt.anneal_factor), ws);
     evaluations += fit.iterations;
@@ -1171,28 +1207,19 @@ TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, c
   return best;
 }
 
-bool ransac_z_seed(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* h) {
-  struct StereoCandidates {
-    double s, z, dz;
-  };
-  std::vector<StereoCandidates> pts;
-  const double e_x = std::sin(h->phi0), e_y = -std::cos(h->phi0);
-  const double px = h->d0 * e_x, py = h->d0 * e_y;
-  for (std::size_t r = begin; r < end; ++r) {
-    const double ux = in.wire_dir[3 * r], uy = in.wire_dir[3 * r + 1], uz = in.wire_dir[3 * r + 2];
-    if (std::hypot(ux, uy) < 1e-6) continue;
-    const double dx = in.wire_point[3 * r] - px, dy = in.wire_point[3 * r + 1] - py;
-    const double t = circle_crossing(h->omega, dx, dy, ux, uy, e_x, e_y);
-    if (!std::isfinite(t)) continue;
-    const double qx = dx + t * ux, qy = dy + t * uy;
-    const double slope = (h->omega * qx - e_x) * ux + (h->omega * qy - e_y) * uy;
-    if (std::abs(slope) < 1e-9) continue;
-    pts.push_back({h->arc_length_to(px + qx, py + qy), in.wire_point[3 * r + 2] + t * uz,
-                   std::abs(in.drift[r] / slope * uz)});
+bool ransac_z_seed(Workspace& ws, Helix* h) {
+  HitColumns& hc = ws.cols;
+  stereo_crossings(*h, hc);
+  std::vector<StereoPoint>& pts = ws.stereo_points;
+  pts.clear();
+  for (std::size_t k = hc.axial_end; k < hc.stride; ++k) {
+    if (hc.col(HitColumns::kCrossValid)[k] > 0.0) {
+      pts.push_back({hc.col(HitColumns::kCrossS)[k], hc.col(HitColumns::kCrossZ)[k], hc.col(HitColumns::kCrossDz)[k]});
+    }
   }
   const std::size_t m = pts.size();
   if (m < 4) return false;
-  std::sort(pts.begin(), pts.end(), [](const StereoCandidates& a, const StereoCandidates& b) { return a.s < b.s; });
+  std::sort(pts.begin(), pts.end(), [](const StereoPoint& a, const StereoPoint& b) { return a.s < b.s; });
   const std::size_t third = std::max<std::size_t>(1, m / 3);
   constexpr double kWindow = 1.0;  // cm
   int best_count = -1;
@@ -1232,58 +1259,13 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
   HitColumns hc;
   hc.load(in, begin, end);
   if (!seed_circle(hc, out)) return false;
-  seed_z(in, begin, end, out);
+  seed_z(hc, out);
   return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
 }
 
-void seed_z(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out) {
-  seed_z_with_arcs(in, begin, end, out, nullptr);
-}
 
 namespace {
 
-/// z0 and tanLambda of h from the straight-line fit z(s) to the crossings, each hit's candidate
-/// z +- dz nearer the line chosen iteratively (see seed_z_with_arcs).
-void fit_z_line(std::vector<StereoPoint>& pts, Helix& h) {
-  // The sums over s do not depend on which candidate z is chosen.
-  const double tw = static_cast<double>(pts.size());
-  double ts = 0, tss = 0;
-  for (const auto& p : pts) {
-    ts += p.s;
-    tss += p.s * p.s;
-  }
-  const double det = tw * tss - ts * ts;
-  const bool sloped = tw >= 2 && det > 1e-9 * tw * tss;
-  const auto line_fit = [&]() {
-    double tz = 0, tsz = 0;
-    for (const auto& p : pts) {
-      tz += p.z_chosen;
-      tsz += p.s * p.z_chosen;
-    }
-    if (sloped) {
-      h.tan_lambda = (tw * tsz - ts * tz) / det;
-      h.z0 = (tz - h.tan_lambda * ts) / tw;
-    } else if (tw >= 1) {
-      h.tan_lambda = 0.0;
-      h.z0 = tz / tw;
-    }
-  };
-  for (auto& p : pts) p.z_chosen = p.z;
-  line_fit();
-  for (int iteration = 0; iteration < 4 && pts.size() >= 2; ++iteration) {
-    bool changed = false;
-    for (auto& p : pts) {
-      // z + dz is nearer the line than z - dz exactly when the line is above z (dz >= 0);
-      // written without a branch (the side is a coin flip for the branch predictor)
-      const double above = (h.z0 + h.tan_lambda * p.s) - p.z > 0.0 ? 1.0 : -1.0;
-      const double z = p.z + above * p.dz;
-      changed |= z != p.z_chosen;
-      p.z_chosen = z;
-    }
-    if (!changed) break;  // the same candidates give the same line: converged
-    line_fit();
-  }
-}
 
 bool seed_circle(const HitColumns& hc, Helix* out) {
   *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
@@ -1363,59 +1345,15 @@ bool seed_circle(const HitColumns& hc, Helix* out) {
   return std::isfinite(out->d0) && std::isfinite(out->phi0) && std::isfinite(out->omega);
 }
 
-/// seed_z_with_arcs on the stereo columns of the workspace (no multiple scattering), the
-/// crossings computed four at a time: the same points and warm starts, in the same order.
-void seed_z_with_columns(Helix* out, Workspace& ws) {
-  HitColumns& hc = ws.cols;
+/// z0 and tanLambda from the stereo hits for the circle already in *out (stereo_crossings and
+/// fit_z_line), and the crossings' arc lengths as the warm starts (kS) of the stereo hits' first
+/// DOCA where they are clear.
+void seed_z(HitColumns& hc, Helix* out) {
   stereo_crossings(*out, hc);
-  std::vector<StereoPoint>& pts = ws.stereo_points;
-  pts.clear();
+  fit_z_line(hc, *out);
   for (std::size_t k = hc.axial_end; k < hc.stride; ++k) {
-    if (hc.hit[k] < 0) continue;
-    const double s = hc.col(HitColumns::kCrossS)[k];
-    if (hc.col(HitColumns::kCrossValid)[k] > 0.0) {
-      pts.push_back({s, hc.col(HitColumns::kCrossZ)[k], hc.col(HitColumns::kCrossDz)[k]});
-    }
-    if (hc.col(HitColumns::kCrossWarm)[k] > 0.0) hc.col(HitColumns::kS)[k] = s;
+    if (hc.col(HitColumns::kCrossWarm)[k] > 0.0) hc.col(HitColumns::kS)[k] = hc.col(HitColumns::kCrossS)[k];
   }
-  fit_z_line(pts, *out);
-}
-
-void seed_z_with_arcs(const WireHitColumns& in, std::size_t begin, std::size_t end, Helix* out,
-                      HitState* hits) {
-  Helix h = *out;
-  const auto axial = [&](std::size_t r) {
-    return in.wire_dir[3 * r] * in.wire_dir[3 * r] + in.wire_dir[3 * r + 1] * in.wire_dir[3 * r + 1] < 1e-12;
-  };
-  // z from the stereo wires. A stereo wire's xy position moves with z; where its xy line meets
-  // the circle gives z for a hit on the wire. It is solved on the implicit circle
-  // G(q) = omega/2 |q - P|^2 - (q - P) . e = 0 (e = (sin phi0, -cos phi0)), regular for
-  // omega -> 0; the root nearest the given wire point is taken. The drift circle moves the
-  // crossing by +-d / |grad G . u_xy| along the wire (|grad G| = 1 on the circle): two candidate
-  // z per hit, resolved by iterating a straight-line fit z(s) = z0 + tanLambda s from the
-  // midpoints and taking each hit's candidate nearer the line.
-  const double e_x = std::sin(h.phi0), e_y = -std::cos(h.phi0);
-  const double px = h.d0 * e_x, py = h.d0 * e_y;
-  std::vector<StereoPoint> pts;
-  pts.reserve(end - begin);
-  for (std::size_t r = begin; r < end; ++r) {
-    if (axial(r)) continue;
-    const double ux = in.wire_dir[3 * r], uy = in.wire_dir[3 * r + 1], uz = in.wire_dir[3 * r + 2];
-    const double dx = in.wire_point[3 * r] - px, dy = in.wire_point[3 * r + 1] - py;
-    const double t = circle_crossing(h.omega, dx, dy, ux, uy, e_x, e_y);
-    if (!std::isfinite(t)) continue;
-    const double qx = dx + t * ux, qy = dy + t * uy;  // relative to the perigee
-    const double slope = (h.omega * qx - e_x) * ux + (h.omega * qy - e_y) * uy;  // dG/dt
-    const double s = h.arc_length_to(px + qx, py + qy, -e_y, e_x);
-    const double z = in.wire_point[3 * r + 2] + t * uz;
-    const double dz = std::abs(slope) > 1e-9 ? std::abs((in.drift ? in.drift[r] : 0.0) / slope * uz) : 0.0;
-    if (std::isfinite(s) && std::isfinite(z) && std::isfinite(dz)) pts.push_back({s, z, dz});
-    // A warm start only where the wire crosses the circle at a clear angle: near a tangential
-    // crossing (the apex of a curler) the nearer root may lie on the other branch.
-    if (hits && std::abs(slope) > 0.3 * std::sqrt(ux * ux + uy * uy)) hits[r - begin].s = s;
-  }
-  fit_z_line(pts, h);
-  *out = h;
 }
 
 }  // namespace
