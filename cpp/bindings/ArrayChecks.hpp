@@ -31,6 +31,12 @@ inline std::string shape_string(const py::array& a) {
   return s + ")";
 }
 
+/// The error for a NaN or inf at flat index `index` of the array `name`.
+[[noreturn]] inline void raise_non_finite(const char* name, py::ssize_t index) {
+  throw py::value_error(std::string(name) + " contains a non-finite value (NaN or inf) at flat index " +
+                        std::to_string(index));
+}
+
 /// Index of the first NaN or inf in d[0..n), or -1. The scan is a branch-free exponent test
 /// that the compiler vectorises, split over threads with the GIL released for large arrays,
 /// so that validating costs far less than the kernels it protects.
@@ -107,10 +113,7 @@ inline DoubleArray as_doubles(py::handle obj, const char* name, std::vector<py::
   if (!out) throw py::type_error(std::string(name) + " could not be converted to float64");
   if (require_finite) {
     const py::ssize_t bad = first_non_finite(out.data(), out.size(), n_threads);
-    if (bad >= 0) {
-      throw py::value_error(std::string(name) + " contains a non-finite value (NaN or inf) at flat index " +
-                            std::to_string(bad));
-    }
+    if (bad >= 0) raise_non_finite(name, bad);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "ArrayChecks.hpp"
@@ -29,25 +30,37 @@ void register_tracking(py::module_& m) {
          bool multiple_scattering, double radiation_length, double mass, int n_threads) {
         const DoubleArray wp = as_doubles(wire_point, "wire_point", {-1, 3});
         const py::ssize_t n = wp.shape(0);
-        const DoubleArray wd = as_doubles(wire_dir, "wire_dir", {-1, 3});
+        // wire_dir, drift and sigma are checked for NaN and inf in the per-hit scan below (one
+        // pass over them instead of two).
+        const DoubleArray wd = as_doubles(wire_dir, "wire_dir", {-1, 3}, false);
         require_same_length(wd, "wire_dir", n, "wire_point");
-        const DoubleArray dr = as_doubles(drift, "drift", {-1});
+        const DoubleArray dr = as_doubles(drift, "drift", {-1}, false);
         require_same_length(dr, "drift", n, "wire_point");
-        const DoubleArray sg = as_doubles(sigma, "sigma", {-1});
+        const DoubleArray sg = as_doubles(sigma, "sigma", {-1}, false);
         require_same_length(sg, "sigma", n, "wire_point");
         const Int64Array off = as_offsets(offsets, "offsets", n);
         const py::ssize_t n_tracks = off.shape(0) - 1;
         // Per-hit checks: a branch-free scan first (|norm^2 - 1| < 1.999e-6 flags every row with
-        // |norm - 1| >= 1e-6), then, only if a row is flagged, the exact test with the message
-        // (formatting it for every row cost as much as the fit itself).
+        // |norm - 1| >= 1e-6 or a NaN or inf component), then, only if a row is flagged, the
+        // exact tests with the message (formatting it for every row cost as much as the fit).
+        constexpr double kInf = std::numeric_limits<double>::infinity();
         bool flagged = false;
         for (py::ssize_t i = 0; i < n; ++i) {
           const double* u = wd.data() + 3 * i;
           const double norm2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2];
-          flagged |= !(std::abs(norm2 - 1.0) < 1.999e-6) | !(dr.data()[i] >= 0.0) | !(sg.data()[i] > 0.0);
+          const double d = dr.data()[i], sd = sg.data()[i];
+          flagged |= !(std::abs(norm2 - 1.0) < 1.999e-6) | !(d >= 0.0 && d < kInf) | !(sd > 0.0 && sd < kInf);
         }
+        const auto require_finite = [](const double* v, py::ssize_t count, py::ssize_t row, const char* name) {
+          for (py::ssize_t k = 0; k < count; ++k) {
+            if (!std::isfinite(v[k])) raise_non_finite(name, row * count + k);
+          }
+        };
         for (py::ssize_t i = 0; flagged && i < n; ++i) {
           const double* u = wd.data() + 3 * i;
+          require_finite(u, 3, i, "wire_dir");
+          require_finite(dr.data() + i, 1, i, "drift");
+          require_finite(sg.data() + i, 1, i, "sigma");
           const double norm = std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
           if (!(std::abs(norm - 1.0) < 1e-6)) {
             require(false, "wire_dir must hold unit vectors; row " + std::to_string(i) + " has norm " +

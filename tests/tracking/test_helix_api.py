@@ -51,6 +51,15 @@ def test_good_input_fits(good):
         ),
         ("drift", lambda a: np.where(np.arange(a.size) == 2, np.inf, a), ValueError, "non-finite"),
         ("sigma", lambda a: np.where(np.arange(a.size) == 2, np.nan, a), ValueError, "non-finite"),
+        # wire_dir, drift and sigma are checked in the fitter's own per-hit scan
+        (
+            "wire_dir",
+            lambda a: np.where(np.arange(a.size).reshape(a.shape) == 7, np.nan, a),
+            ValueError,
+            "wire_dir contains a non-finite value .* at flat index 7",
+        ),
+        ("sigma", lambda a: np.where(np.arange(a.size) == 3, np.inf, a), ValueError, "index 3"),
+        ("drift", lambda a: np.where(np.arange(a.size) == 0, -np.inf, a), ValueError, "index 0"),
         ("wire_point", lambda a: a[:, :2], ValueError, "shape"),
         ("wire_dir", lambda a: a.ravel(), ValueError, "shape"),
         ("drift", lambda a: a[:-1], ValueError, "rows"),
