@@ -190,15 +190,6 @@ void store_row(HitColumns& hc, std::size_t k, const HitState& hs) {
   hc.col(HitColumns::kInvVar)[k] = hs.ok ? hc.col(HitColumns::kInvVar0)[k] : 0.0;
 }
 
-/// a += w j j^T on the lower triangle only (what Eigen's LLT reads), for the normal equations.
-template <int N>
-inline void add_outer_lower(Eigen::Matrix<double, N, N>& a, const Eigen::Matrix<double, N, 1>& j, double w) {
-  for (int c = 0; c < N; ++c) {
-    const double wj = w * j[c];
-    for (int r = c; r < N; ++r) a(r, c) += wj * j[r];
-  }
-}
-
 // Four lanes of doubles (GCC/Clang vector extensions; two SSE2 registers in the portable build,
 // one AVX register in the AVX2 clone of annealing_weights).
 // The helpers are always inlined (into each clone, with its own register width), and their
@@ -447,7 +438,7 @@ DARKRECON_V4_INLINE void sincos4(V4d x, V4d& sin_x, V4d& cos_x) {
 /// stop (a step below the Taylor threshold, moved to second order, or below the tolerance) with
 /// a defined normal; its DOCA, gradient, closest point and normal are filled and kDone = 1.
 /// Elsewhere (no convergence yet, or a degenerate geometry) kDone = 0 and the caller runs
-/// detail::doca on that hit from the start in its hit state. Every hit thus gets the result
+/// detail::doca on that hit from the same start (evaluate_rows). Every hit thus gets the result
 /// of detail::doca up to rounding.
 constexpr int kStereoVectorIterations = 4;
 DARKRECON_AVX2_CLONES

@@ -36,25 +36,27 @@
 //     inner and an outer stereo hit), and the attempt with the lowest robust objective
 //     chi2 + cut * n_rejected is kept.
 //
-// Speed: without multiple scattering the DOCA of an axial wire is in closed form (Karimaki's distance to the
-// circle, no trigonometry); a stereo wire's Newton iteration starts from the previous arc length
-// (the first time from where the wire crosses the seed circle) and stops with a second-order move
-// along the helix once its step is below 0.05 cm. The circle prefit starts 10x cooler than the main
-// annealing (hotter is a fit to the wire positions, i.e. the seed) and stops after its first step
-// at T = 1 (unless chi2 still fell by > 1000). About 3 evaluations of the hits per track (1 at
-// the start, 1 after the linearised annealing, 1 in Gauss-Newton). The annealing weights (two
-// exponentials and a division per hit) are computed four hits at a time on the linearised hits
-// stored as columns (GCC/Clang vector extensions: two SSE2 registers in the portable build, plus
-// an AVX2 clone picked at load time on x86-64 Linux; no fused multiply-add, so both give bitwise
-// the same results). Without multiple scattering the axial hits are also kept in such columns
-// and their closed-form DOCAs evaluated four at a time (the circle prefit works on the columns
-// alone; the other evaluations copy the results to the hit states). The stereo hits' first
-// Newton iteration (warm-started, it nearly always ends in the second-order move) runs four hits
-// at a time as well, with an inline sin/cos (fdlibm kernel polynomials); a hit whose iteration
-// does not end there goes through the scalar Newton from the same start. The Gauss-Newton normal
-// equations are summed four hits per lane too, and the seed's stereo crossings (with an inline
-// atan2) are computed four wires at a time. Tracks are handed to threads in
-// blocks of 32 from a shared counter, each thread with its own scratch.
+// Speed. A track's hits live in one block of columns (structure of arrays: the axial wires
+// first, then the stereo wires, each part padded to a multiple of 4), which every stage reads and
+// writes in place, four hits at a time (GCC/Clang vector extensions: two SSE2 registers in the
+// portable build, plus an AVX2 clone picked at load time on x86-64 Linux; no fused multiply-add,
+// so both give bitwise the same results): the closed-form DOCA of the axial wires (Karimaki's
+// distance to the circle, no trigonometry), the stereo wires' Newton iteration (warm-started from
+// the previous arc length, the first time from where the wire crosses the seed circle, and ended
+// by a second-order move along the helix once its step is below 0.05 cm; inline sin/cos from the
+// fdlibm kernel polynomials; a hit whose iteration does not settle there takes the scalar
+// Newton from the same start), the seed's stereo crossings (inline atan2) and z-line
+// fit, the annealing weights (two exponentials and a division per hit), the hard-decision
+// weights and outlier decisions (without branches: the left/right sign is a coin flip for the
+// branch predictor), and the normal equations. The circle prefit starts 10x cooler than the main
+// annealing (hotter is a fit to the wire positions, i.e. the seed) and stops after its first
+// step at T = 1 (unless chi2 still fell by > 1000). The re-linearisation test of the annealing
+// comes with its weights; the last Gauss-Newton step below `tolerance` is taken unverified:
+// about 2.1 evaluations of the hits per self-seeded track (1 at the start, 1 after the
+// linearised annealing, 0.1 in Gauss-Newton). 5x5 systems are solved by an unrolled Cholesky.
+// With multiple scattering every hit is evaluated by the scalar Newton into a per-hit state (the
+// closest points and normals the scattering covariance needs) and copied to the columns. Tracks
+// are handed to threads in blocks of 32 from a shared counter, each thread with its own scratch.
 //
 // Multiple scattering (option). The material between consecutive kept hits (path length x,
 // radiation length X0) is lumped into a thin scatterer at the later hit. A scatterer at hit k
