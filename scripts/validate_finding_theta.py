@@ -19,8 +19,9 @@ import darkrecon as dr
 from darkrecon.tracking import find_tracks, truth_match
 
 MASS = {13: 0.1056583755, 11: 0.51099895e-3}
-EDGES = np.array([17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 30, 130, 135, 138, 140, 142, 144,
-                  146, 148, 150], float)
+EDGES = np.array(
+    [17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 30, 130, 135, 138, 140, 142, 144, 146, 148, 150], float
+)
 
 
 def gun(n_events, rng, pdg, p_range, theta_deg, n_per_event=2):
@@ -35,9 +36,15 @@ def gun(n_events, rng, pdg, p_range, theta_deg, n_per_event=2):
     theta = np.radians(rng.uniform(lo, hi))
     phi = rng.uniform(0, 2 * np.pi, tot)
     sign = rng.choice([-1, 1], tot)
-    flat = ak.zip({"pdg": (sign * pdg).astype(np.int32), "E": np.sqrt(p**2 + MASS[pdg] ** 2),
-                   "px": p * np.sin(theta) * np.cos(phi), "py": p * np.sin(theta) * np.sin(phi),
-                   "pz": p * np.cos(theta)})
+    flat = ak.zip(
+        {
+            "pdg": (sign * pdg).astype(np.int32),
+            "E": np.sqrt(p**2 + MASS[pdg] ** 2),
+            "px": p * np.sin(theta) * np.cos(phi),
+            "py": p * np.sin(theta) * np.sin(phi),
+            "pz": p * np.cos(theta),
+        }
+    )
     return ak.unflatten(flat, np.full(n_events, n_per_event))
 
 
@@ -66,14 +73,22 @@ def measure(events, sim, fit=True):
     gid_s, lay_s = gid[order], lay[order]
     bounds = np.searchsorted(gid_s, np.arange(len(ev) + 1))
     for i in range(len(ev)):
-        ls = lay_s[bounds[i]:bounds[i + 1]]
+        ls = lay_s[bounds[i] : bounds[i + 1]]
         ax = ls[axial[ls]]
         n_ax_layers[i] = len(np.unique(ax))
         n_ax_sl[i] = len(np.unique(g.superlayer[ax]))
         n_st[i] = int((~axial[ls]).sum())
-    return dict(found=is_found, theta=theta, fake=match.n_fake, clone=match.n_clone,
-                n_tracks=found.n_tracks, ax_layers=n_ax_layers, ax_sl=n_ax_sl, stereo=n_st,
-                pt=np.hypot(px, py))
+    return dict(
+        found=is_found,
+        theta=theta,
+        fake=match.n_fake,
+        clone=match.n_clone,
+        n_tracks=found.n_tracks,
+        ax_layers=n_ax_layers,
+        ax_sl=n_ax_sl,
+        stereo=n_st,
+        pt=np.hypot(px, py),
+    )
 
 
 def bhabha(n, seed, fit=True):
@@ -98,15 +113,19 @@ def bhabha(n, seed, fit=True):
         fwd[e] = np.any((t > 17) & (t < 25))
         nfound[e] = fd[m].sum()
     for name, sel in (("one at 17-25", both & fwd), ("both 25-150", both & ~fwd)):
-        print(f"bhabha {name}: {sel.sum()} events, tracks found {nfound[sel].mean():.3f} of 2, "
-              f"both lost {100 * np.mean(nfound[sel] == 0):.1f}%, one lost "
-              f"{100 * np.mean(nfound[sel] == 1):.1f}%")
+        print(
+            f"bhabha {name}: {sel.sum()} events, tracks found {nfound[sel].mean():.3f} of 2, "
+            f"both lost {100 * np.mean(nfound[sel] == 0):.1f}%, one lost "
+            f"{100 * np.mean(nfound[sel] == 1):.1f}%"
+        )
     lep_acc = lepton & (th > 17) & (th < 150)
     for lo, hi in ((17, 20), (20, 25), (25, 130), (130, 140), (140, 150)):
         m = lep_acc & (th >= lo) & (th < hi)
         print(f"    bhabha leptons {lo}-{hi} deg: eff {100 * fd[m].mean():.1f}% (n={m.sum()})")
-    print(f"    fake {100 * r['fake'] / max(r['n_tracks'], 1):.2f}% clone "
-          f"{100 * r['clone'] / max(r['n_tracks'], 1):.2f}%")
+    print(
+        f"    fake {100 * r['fake'] / max(r['n_tracks'], 1):.2f}% clone "
+        f"{100 * r['clone'] / max(r['n_tracks'], 1):.2f}%"
+    )
 
 
 def main():
@@ -131,22 +150,25 @@ def main():
                 m = idx == b
                 effs.append(f"{100 * r['found'][m].mean():5.1f}" if m.sum() else "  -  ")
             acc = (r["theta"] > 20) & (r["theta"] < 140) & (r["pt"] > 0.3)
-            print(f"{'mu' if pdg == 13 else 'e '} p={p_range[0]:g}-{p_range[1]:g}: eff% "
-                  + " ".join(effs)
-                  + f" | 20-140&pT>0.3: {100 * r['found'][acc].mean():.2f}% (n={acc.sum()})"
-                  f" fake {100 * r['fake'] / max(r['n_tracks'], 1):.2f}%"
-                  f" clone {100 * r['clone'] / max(r['n_tracks'], 1):.2f}%"
-                  f" [sim {t1 - t0:.1f}s]")
-            for lo, hi in ((17, 20), (20, 22), (22, 25), (25, 30), (30, 130), (140, 145),
-                           (145, 150)):
+            print(
+                f"{'mu' if pdg == 13 else 'e '} p={p_range[0]:g}-{p_range[1]:g}: eff% "
+                + " ".join(effs)
+                + f" | 20-140&pT>0.3: {100 * r['found'][acc].mean():.2f}% (n={acc.sum()})"
+                f" fake {100 * r['fake'] / max(r['n_tracks'], 1):.2f}%"
+                f" clone {100 * r['clone'] / max(r['n_tracks'], 1):.2f}%"
+                f" [sim {t1 - t0:.1f}s]"
+            )
+            for lo, hi in ((17, 20), (20, 22), (22, 25), (25, 30), (30, 130), (140, 145), (145, 150)):
                 m = (r["theta"] >= lo) & (r["theta"] < hi)
                 lost = m & ~r["found"]
-                print(f"    {lo}-{hi} deg: axial layers {np.median(r['ax_layers'][m]):.0f}"
-                      f" (min {r['ax_layers'][m].min()}), axial SL"
-                      f" {np.median(r['ax_sl'][m]):.0f}, stereo hits"
-                      f" {np.median(r['stereo'][m]):.0f}; lost {lost.sum()}:"
-                      f" axial layers {np.median(r['ax_layers'][lost]) if lost.any() else -1:.0f}"
-                      f" stereo {np.median(r['stereo'][lost]) if lost.any() else -1:.0f}")
+                print(
+                    f"    {lo}-{hi} deg: axial layers {np.median(r['ax_layers'][m]):.0f}"
+                    f" (min {r['ax_layers'][m].min()}), axial SL"
+                    f" {np.median(r['ax_sl'][m]):.0f}, stereo hits"
+                    f" {np.median(r['stereo'][m]):.0f}; lost {lost.sum()}:"
+                    f" axial layers {np.median(r['ax_layers'][lost]) if lost.any() else -1:.0f}"
+                    f" stereo {np.median(r['stereo'][lost]) if lost.any() else -1:.0f}"
+                )
 
 
 if __name__ == "__main__":

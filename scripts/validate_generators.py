@@ -38,8 +38,16 @@ def main() -> int:
         print(f"{process:<12} {sigma / 1e6:11.4f} {ref / 1e6:9.3f} {sigma / ref:7.3f}  {source}")
 
     print(f"\nconservation and speed, {args.events} events each, with the beam energy spread")
-    for process in ("mumu", "tautau", "bhabha", "gammagamma", "eemumu", "alp_gammagamma",
-                    "dark_photon_invisible", "zprime_invisible"):
+    for process in (
+        "mumu",
+        "tautau",
+        "bhabha",
+        "gammagamma",
+        "eemumu",
+        "alp_gammagamma",
+        "dark_photon_invisible",
+        "zprime_invisible",
+    ):
         t0 = time.perf_counter()
         s = dr.generate(process, args.events, beam=beam, seed=1, energy_spread=True)
         dt = time.perf_counter() - t0
