@@ -199,8 +199,10 @@ using V4d = double __attribute__((vector_size(32)));
 using V4l = std::int64_t __attribute__((vector_size(32)));
 using V4u = std::uint64_t __attribute__((vector_size(32)));
 #define DARKRECON_V4_INLINE inline __attribute__((always_inline))
-// An AVX2 clone next to the SSE2 default of the column kernels, chosen at load time (GNU ifunc:
-// GCC on x86-64 glibc; elsewhere just the portable build).
+// An AVX2 clone next to the SSE2 default of the column kernels and of the per-track stages that
+// call them (their scalar code gains from the VEX encoding too), chosen at load time (GNU ifunc:
+// GCC on x86-64 glibc; elsewhere just the portable build). Out-of-line copies of inline
+// functions stay portable, so no AVX2 instruction can leak into the default path.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define DARKRECON_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -678,13 +680,13 @@ void fit_z_line(HitColumns& hc, Helix& h) {
 }
 
 #undef DARKRECON_V4_INLINE
-#undef DARKRECON_AVX2_CLONES
 
 /// Evaluate rows [0, end) of the columns at h (end = axial_end: the axial hits alone, or stride).
 /// Without multiple scattering the axial rows in closed form and the stereo rows by the
 /// vectorised Newton iteration, four at a time, with detail::doca from the same start for a hit
 /// whose iteration did not settle; with it every hit one by one into its state (the geometry the
 /// scattering covariance needs) and then into the columns.
+DARKRECON_AVX2_CLONES
 void evaluate_rows(const Helix& h, Workspace& ws, std::size_t end) {
   HitColumns& hc = ws.cols;
   const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
@@ -913,6 +915,7 @@ struct TrackFit {
 };
 
 /// The mean hard-decision chi2 per defined hit of rows [0, end), and how many there are.
+DARKRECON_AVX2_CLONES
 double mean_best_side_chi2(const HitColumns& hc, std::size_t end, int& m) {
   double sum = 0.0;
   m = 0;
@@ -928,6 +931,7 @@ double mean_best_side_chi2(const HitColumns& hc, std::size_t end, int& m) {
 
 /// The per-hit result of the current columns (hit order, hc.n values): weight 1 for a kept hit
 /// whose DOCA is defined, and the left/right sign (0 where undefined).
+DARKRECON_AVX2_CLONES
 void hit_results(const HitColumns& hc, double* weight, double* lr_sign) {
   const double* inv_var = hc.col(HitColumns::kInvVar);
   const double* used = hc.col(HitColumns::kUsed);
@@ -942,6 +946,7 @@ void hit_results(const HitColumns& hc, double* weight, double* lr_sign) {
 
 /// One fit from the start helix: annealing (optional) then Gauss-Newton on the kept hits.
 /// Leaves the hits of the result in ws.cols (and ws.hits).
+DARKRECON_AVX2_CLONES
 TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor, double anneal_factor,
                      Workspace& ws, bool warm = false) {
   TrackFit out;
@@ -1072,6 +1077,7 @@ double robust_objective(const TrackFit& fit, std::size_t n_hits, double cut) {
 /// drift-circle precision. It starts 10x cooler than the main annealing and stops after its
 /// first step at T = 1 unless chi2 still fell by > 1000 (far from converged): this circle only
 /// seeds z and the main annealing, which starts hot again and refines it.
+DARKRECON_AVX2_CLONES
 void prefit_circle(Helix& h, const HelixFitterOptions& opt, Workspace& ws) {
   HitColumns& hc = ws.cols;
   if (hc.n_axial < 5) return;
@@ -1117,6 +1123,7 @@ void seed_z(HitColumns& hc, Helix* out);
 
 /// Fit rows begin..end; writes the per-hit weight and left/right sign of the best attempt to
 /// weight[0..n) and lr_sign[0..n) (0 where there is no fit).
+DARKRECON_AVX2_CLONES
 TrackFit fit_one(const WireHitColumns& in, std::size_t begin, std::size_t end, const double* seed,
                  const HelixFitterOptions& opt, Workspace& ws, double* weight, double* lr_sign) {
   TrackFit out;
@@ -1258,6 +1265,7 @@ bool seed_helix(const WireHitColumns& in, std::size_t begin, std::size_t end, He
 namespace {
 
 
+DARKRECON_AVX2_CLONES
 bool seed_circle(const HitColumns& hc, Helix* out) {
   *out = Helix(kNaN, kNaN, kNaN, kNaN, kNaN);
   // Karimaki circle fit (NIM A305 (1991) 187) on the axial wire positions, or on every wire's
