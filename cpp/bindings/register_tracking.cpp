@@ -28,10 +28,10 @@ void register_tracking(py::module_& m) {
          py::handle offsets, py::handle seed, double bfield, int max_iterations, double tolerance,
          bool annealing, int max_retries, double start_temperature_factor, double max_temperature, double anneal_factor, double outlier_chi2_cut,
          bool multiple_scattering, double radiation_length, double mass, int n_threads) {
-        const DoubleArray wp = as_doubles(wire_point, "wire_point", {-1, 3});
+        // NaN and inf of the per-hit arrays are found by the per-hit scan below (one pass over
+        // them instead of two).
+        const DoubleArray wp = as_doubles(wire_point, "wire_point", {-1, 3}, false);
         const py::ssize_t n = wp.shape(0);
-        // wire_dir, drift and sigma are checked for NaN and inf in the per-hit scan below (one
-        // pass over them instead of two).
         const DoubleArray wd = as_doubles(wire_dir, "wire_dir", {-1, 3}, false);
         require_same_length(wd, "wire_dir", n, "wire_point");
         const DoubleArray dr = as_doubles(drift, "drift", {-1}, false);
@@ -41,15 +41,17 @@ void register_tracking(py::module_& m) {
         const Int64Array off = as_offsets(offsets, "offsets", n);
         const py::ssize_t n_tracks = off.shape(0) - 1;
         // Per-hit checks: a branch-free scan first (|norm^2 - 1| < 1.999e-6 flags every row with
-        // |norm - 1| >= 1e-6 or a NaN or inf component), then, only if a row is flagged, the
+        // |norm - 1| >= 1e-6; NaN and inf are flagged too), then, only if a row is flagged, the
         // exact tests with the message (formatting it for every row cost as much as the fit).
         constexpr double kInf = std::numeric_limits<double>::infinity();
         bool flagged = false;
         for (py::ssize_t i = 0; i < n; ++i) {
           const double* u = wd.data() + 3 * i;
           const double norm2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2];
+          const double* p = wp.data() + 3 * i;
           const double d = dr.data()[i], sd = sg.data()[i];
-          flagged |= !(std::abs(norm2 - 1.0) < 1.999e-6) | !(d >= 0.0 && d < kInf) | !(sd > 0.0 && sd < kInf);
+          flagged |= !(std::abs(p[0]) + std::abs(p[1]) + std::abs(p[2]) < kInf) |
+                     !(std::abs(norm2 - 1.0) < 1.999e-6) | !(d >= 0.0 && d < kInf) | !(sd > 0.0 && sd < kInf);
         }
         const auto require_finite = [](const double* v, py::ssize_t count, py::ssize_t row, const char* name) {
           for (py::ssize_t k = 0; k < count; ++k) {
@@ -58,6 +60,7 @@ void register_tracking(py::module_& m) {
         };
         for (py::ssize_t i = 0; flagged && i < n; ++i) {
           const double* u = wd.data() + 3 * i;
+          require_finite(wp.data() + 3 * i, 3, i, "wire_point");
           require_finite(u, 3, i, "wire_dir");
           require_finite(dr.data() + i, 1, i, "drift");
           require_finite(sg.data() + i, 1, i, "sigma");
