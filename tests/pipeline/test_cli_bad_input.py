@@ -93,3 +93,10 @@ def test_root_output_without_uproot_names_the_extra(files, capsys, monkeypatch):
     _fails(["select", files["gen"], "-o", out, "--root", files["dir"] / "c.root"], capsys,
            "pip install 'darkrecon[io]'")
     assert not out.exists()
+
+
+def test_validate_selections_bad_arguments(capsys):
+    # checked before any simulation: one line, exit code 2
+    _fails(["validate-selections", "--channels", "dark_photon"], capsys, "no validation", "dark_photon")
+    _fails(["validate-selections", "--channels", "zprime", "--zprime-masses", "11"], capsys, "11")
+    _fails(["validate-selections", "--beam", "Y7S"], capsys, "Y7S")

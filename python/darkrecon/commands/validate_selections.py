@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from darkrecon.cli import command, report_validation
+from darkrecon.cli import CommandError, command, report_validation
 
 
 def _masses(text: str) -> tuple[float, ...]:
@@ -45,6 +45,10 @@ def validate_selections(args: argparse.Namespace) -> int:
     if args.alp_masses:
         masses["alp_gammagamma"] = args.alp_masses
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+    try:  # bad channels and masses: one line, before any simulation
+        validation.check_arguments(channels, masses, args.beam)
+    except (ValueError, KeyError) as err:
+        raise CommandError(str(err)) from None
     points = validation.validate(channels, masses, args.events, beam=args.beam, seed=args.seed,
                                  n_threads=args.threads)
     rows = [{"channel": p.channel, "mass": p.mass, "variable": p.variable, "sigma": p.sigma,

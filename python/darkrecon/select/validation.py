@@ -165,20 +165,31 @@ def simulate_signal(channel: str, mass: float, n_events: int, *, beam="Y4S", see
                                 n_threads=n_threads, mass=mass, **params)
 
 
+def check_arguments(channels: Iterable[str], masses: dict[str, Sequence[float]] | None, beam):
+    """The channels (selection names; the ``darkrecon run`` names ``zprime`` and ``alp`` are
+    accepted too), the masses of each and the Beam of :func:`validate`, every one checked before
+    any simulation. Raises ValueError naming the offending channel or mass."""
+    import darkrecon as dr
+    from darkrecon import select
+    from darkrecon.pipeline.config import CHANNELS
+
+    run_names = {c.name: c.selection for c in CHANNELS}
+    beam_obj = dr.Beam.preset(beam) if isinstance(beam, str) else beam
+    masses = {run_names.get(k, k): v for k, v in (masses or {}).items()}
+    masses = dict(DEFAULT_MASSES, **masses)
+    channels = [run_names.get(c, c) for c in channels]
+    for channel in channels:
+        if channel not in SIGNAL:
+            raise ValueError(f"no validation for channel {channel!r}; have {', '.join(SIGNAL)}")
+        select.check_masses(channel, masses[channel], beam_obj)
+    return channels, masses, beam_obj
+
+
 def validate(channels: Iterable[str] = ("zprime_invisible", "alp_gammagamma"),
              masses: dict[str, Sequence[float]] | None = None, n_events: int = 2000, *,
              beam="Y4S", seed: int = 1, n_threads: int = 1) -> list[Point]:
     """Simulate + reconstruct + select signal of each channel at each mass; one Point each."""
-    import darkrecon as dr
-    from darkrecon import select
-
-    beam_obj = dr.Beam.preset(beam) if isinstance(beam, str) else beam
-    masses = dict(DEFAULT_MASSES, **(masses or {}))
-    channels = list(channels)
-    for channel in channels:  # every argument checked before any simulation
-        if channel not in SIGNAL:
-            raise ValueError(f"no validation for channel {channel!r}; have {', '.join(SIGNAL)}")
-        select.check_masses(channel, masses[channel], beam_obj)
+    channels, masses, beam_obj = check_arguments(channels, masses, beam)
     points = []
     for channel in channels:
         for m in masses[channel]:
