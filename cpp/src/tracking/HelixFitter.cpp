@@ -1028,7 +1028,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         // Converged: take the last (small) step without another evaluation of the hits; A (hence
         // the covariance) changes by O(dp) relative, chi2 by the predicted decrease dp^T A dp.
         h = step(h, dp);
-        chi2 -= distance;
+        // (>= 0 in exact arithmetic; an exact fit, e.g. 5 hits, would round below 0)
+        chi2 = std::max(0.0, chi2 - distance);
         converged = true;
         break;
       }
