@@ -991,6 +991,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         annealing_weights(hc, 0, hc.stride, dp_total.data(), k, ec);
       }
       if (!anneal_step(hc, dp_total)) {
+        // No fit: no hit is kept (weight 0, consistent with ndf = -5).
+        std::fill(hc.col(HitColumns::kUsed), hc.col(HitColumns::kUsed) + hc.stride, 0.0);
         out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
