@@ -152,6 +152,27 @@ def test_single_stereo_hit_is_not_converged(sample, options):
     assert fit.converged.mean() > 0.9
 
 
+@pytest.mark.parametrize("cut", [1400.0, 1500.0, 1e4])
+@pytest.mark.parametrize("options", [{}, {"multiple_scattering": True}], ids=["default", "ms"])
+def test_large_outlier_cut_keeps_fitting(sample, cut, options):
+    """A large outlier_chi2_cut (keep nearly every hit) is allowed by the binding. Above ~1490,
+    exp(-cut / 2T) underflows to 0 at T = 1, and a hit whose two mirror exponentials are 0 too
+    (farther than sqrt(1400) sigma) got inv_var / 0 and a NaN weight: 37 of 40 truth-seeded
+    tracks with background hits failed (ndf = -5) at cut 1500, none at 1400 (the scalar code
+    before 36cd922 skipped such hits)."""
+    rng = np.random.default_rng(1)
+    n_tracks = 20
+    off = sample.offsets[: n_tracks + 1]
+    wp, wd, dr, sg = (a[: off[-1]] for a in (sample.wire_point, sample.wire_dir, sample.drift, sample.sigma))
+    seeds = sample.params[:n_tracks]
+    dr = dr.copy()
+    j = rng.choice(len(dr), 100, replace=False)
+    dr[j] = rng.uniform(0.0, 3.0, len(j))
+    fit = fit_helices(wp, wd, dr, sg, off, seed=seeds, outlier_chi2_cut=cut, **options)
+    assert fit.converged.all(), fit.ndf
+    _check_invariants(fit, off)
+
+
 @pytest.mark.parametrize("value", [1e-170, 5e-324, 1e170])
 def test_sigma_whose_square_is_not_a_normal_double_is_refused(sample, value):
     """1 / sigma^2 must be finite and non-zero: 1e-170 gave a NaN chi2 (inverse variance inf,
