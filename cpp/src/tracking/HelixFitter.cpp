@@ -259,7 +259,8 @@ DARKRECON_V4_INLINE V4d exp_neg4(V4d x) {
 /// The annealing weights of every hit at the linearised DOCA D + J . dp (see anneal_step), four
 /// hits at a time: w = W / sigma^2 (W = w+ + w-, the weight of the hit) and c = (d (w+ - w-) -
 /// W D) / sigma^2, the right-hand side of the normal equations per unit gradient. k = 1 / (2 T),
-/// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding) gets w = c = 0.
+/// ec = exp(-cut / (2 T)). A hit with inverse variance 0 (failed or padding), or with both
+/// exponentials 0, gets w = c = 0.
 /// Returns the largest |J . dp|: how far the linearised step moved any DOCA. Results do not depend
 /// on which clone runs beyond rounding (no fused multiply-add is used).
 DARKRECON_AVX2_CLONES
@@ -294,7 +295,10 @@ double annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, con
     const V4d ehi = select4((hi - lo < 40.0) & (hi < vmax), exp_neg4(select4(hi < vmax, hi, vmax)), splat4(0.0));
     const V4d ep = select4(x_low, elo, ehi), em = select4(x_low, ehi, elo);
     const V4d sum = ep + em;
-    const V4d inv = inv_var / (sum + ec);
+    // Both mirrors beyond e^-700 (a hit far from the helix) with ec = 0 (a cut above ~1490 at
+    // T = 1): no weight, rather than inv_var / 0 and 0 * inf = NaN in every sum.
+    const V4l any = sum > 0.0;
+    const V4d inv = select4(any, inv_var / select4(any, sum + ec, splat4(1.0)), splat4(0.0));
     const V4d w = sum * inv;
     store4(wo + i, w);
     store4(co + i, d * (ep - em) * inv - w * doca);
@@ -991,6 +995,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         annealing_weights(hc, 0, hc.stride, dp_total.data(), k, ec);
       }
       if (!anneal_step(hc, dp_total)) {
+        // No fit: no hit is kept (weight 0, consistent with ndf = -5).
+        std::fill(hc.col(HitColumns::kUsed), hc.col(HitColumns::kUsed) + hc.stride, 0.0);
         out.helix = step(h, dp_total);
         out.iterations = evaluations;
         out.ndf = -5;
@@ -1028,7 +1034,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
         // Converged: take the last (small) step without another evaluation of the hits; A (hence
         // the covariance) changes by O(dp) relative, chi2 by the predicted decrease dp^T A dp.
         h = step(h, dp);
-        chi2 -= distance;
+        // (>= 0 in exact arithmetic; an exact fit, e.g. 5 hits, would round below 0)
+        chi2 = std::max(0.0, chi2 - distance);
         converged = true;
         break;
       }
