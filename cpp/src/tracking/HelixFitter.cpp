@@ -281,10 +281,11 @@ double annealing_weights(HitColumns& lh, std::size_t begin, std::size_t end, con
   for (std::size_t i = begin; i < end; i += 4) {
     const V4d shift = load4(j0 + i) * dp0 + load4(j1 + i) * dp1 + load4(j2 + i) * dp2 + load4(j3 + i) * dp3 +
                       load4(j4 + i) * dp4;
-    const V4d abs_shift = abs4(shift);
+    const V4d d = load4(dr + i), inv_var = load4(iv + i);
+    // (padding rows carry the gradient of their dummy wire: they must not ask for re-evaluations)
+    const V4d abs_shift = select4(inv_var > 0.0, abs4(shift), splat4(0.0));
     max_shift = select4(abs_shift > max_shift, abs_shift, max_shift);
     const V4d doca = load4(dd + i) + shift;
-    const V4d d = load4(dr + i), inv_var = load4(iv + i);
     const V4d kk = k * inv_var;
     const V4d rp = doca - d, rm = doca + d;
     const V4d x = kk * rp * rp, y = kk * rm * rm;
