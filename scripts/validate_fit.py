@@ -30,20 +30,6 @@ def _pulls(fit, truth):
     return d / np.sqrt(np.einsum("tii->ti", fit.cov))
 
 
-def _crb(params, wire_point, wire_dir, sigma):
-    """Inverse Fisher information at the truth by central differences of the NumPy DOCA."""
-    steps = np.array([1e-5, 1e-6, 1e-8, 1e-5, 1e-6])
-    jac = np.empty((len(sigma), 5))
-    for k in range(5):
-        plus, minus = params.copy(), params.copy()
-        plus[k] += steps[k]
-        minus[k] -= steps[k]
-        dp, _ = tt.wire_doca(plus, wire_point, wire_dir)
-        dm, _ = tt.wire_doca(minus, wire_point, wire_dir)
-        jac[:, k] = (np.abs(dp) - np.abs(dm)) / (2.0 * steps[k])
-    return np.linalg.inv(jac.T @ (jac / sigma[:, None] ** 2))
-
-
 def _pull_rows(label, fit, truth):
     ok = fit.converged
     pulls = _pulls(fit, truth)[ok]
@@ -75,7 +61,9 @@ def main() -> None:
         if not fit.converged[t] or fit.weight[sl].min() < 1:
             continue
         inv = np.linalg.inv(
-            np.linalg.cholesky(_crb(h.params[t], h.wire_point[sl], h.wire_dir[sl], h.sigma[sl]))
+            np.linalg.cholesky(
+                tt.cramer_rao_bound(h.params[t], h.wire_point[sl], h.wire_dir[sl], h.sigma[sl])
+            )
         )
         ratios.append(np.linalg.eigvalsh(inv @ fit.cov[t] @ inv.T))
     ratios = np.concatenate(ratios)

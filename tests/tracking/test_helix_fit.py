@@ -74,22 +74,6 @@ def test_left_right_resolved(gaussian_fit, gaussian_sample):
     assert gaussian_fit.weight.mean() > 0.998
 
 
-def _fisher_crb(params, wire_point, wire_dir, sigma):
-    """Inverse Fisher information of |DOCA| measurements at the truth, by central differences
-    of the NumPy DOCA (independent of the compiled fitter)."""
-    steps = np.array([1e-5, 1e-6, 1e-8, 1e-5, 1e-6])
-    jac = np.empty((len(sigma), 5))
-    for k in range(5):
-        plus, minus = params.copy(), params.copy()
-        plus[k] += steps[k]
-        minus[k] -= steps[k]
-        dp, _ = tt.wire_doca(plus, wire_point, wire_dir)
-        dm, _ = tt.wire_doca(minus, wire_point, wire_dir)
-        jac[:, k] = (np.abs(dp) - np.abs(dm)) / (2.0 * steps[k])
-    fisher = jac.T @ (jac / sigma[:, None] ** 2)
-    return np.linalg.inv(fisher)
-
-
 def test_covariance_is_cramer_rao_bound(gaussian_fit, gaussian_sample):
     h = gaussian_sample
     for t in range(0, 4000, 80):  # 50 tracks over the whole pT / angle range
@@ -99,7 +83,7 @@ def test_covariance_is_cramer_rao_bound(gaussian_fit, gaussian_sample):
         ):
             continue
         sl = slice(h.offsets[t], h.offsets[t + 1])
-        crb = _fisher_crb(h.params[t], h.wire_point[sl], h.wire_dir[sl], h.sigma[sl])
+        crb = tt.cramer_rao_bound(h.params[t], h.wire_point[sl], h.wire_dir[sl], h.sigma[sl])
         # Eigenvalues of CRB^-1/2 C CRB^-1/2: all 1 if C = CRB, in every direction.
         l_crb = np.linalg.cholesky(crb)
         inv = np.linalg.inv(l_crb)

@@ -190,6 +190,23 @@ class WireSet:
         return self.shift_angle == 0.0
 
 
+def cramer_rao_bound(params, wire_point, wire_dir, sigma) -> np.ndarray:
+    """Inverse Fisher information (5, 5) of one track's |DOCA| measurements with errors
+    ``sigma`` at the helix ``params``: the smallest covariance an unbiased fit can reach. By
+    central differences of the NumPy :func:`wire_doca` (independent of the compiled fitter)."""
+    params = np.asarray(params, dtype=np.float64)
+    steps = np.array([1e-5, 1e-6, 1e-8, 1e-5, 1e-6])
+    jac = np.empty((len(sigma), 5))
+    for k in range(5):
+        plus, minus = params.copy(), params.copy()
+        plus[k] += steps[k]
+        minus[k] -= steps[k]
+        dp, _ = wire_doca(plus, wire_point, wire_dir)
+        dm, _ = wire_doca(minus, wire_point, wire_dir)
+        jac[:, k] = (np.abs(dp) - np.abs(dm)) / (2.0 * steps[k])
+    return np.linalg.inv(jac.T @ (jac / np.asarray(sigma)[:, None] ** 2))
+
+
 def toy_cdc_wires(layers: np.ndarray | None = None) -> WireSet:
     """A CDC-like wire set: the 56 Belle II sense layers (radius, endplate z, cells, stereo hole
     shift) as straight wires between the endplate holes; ``layers`` selects a subset."""
