@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,31 @@ namespace py = pybind11;
 
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 using Int64Array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+/// A value for a message: %.9g (std::to_string's %f prints -1e-9 as -0.000000).
+inline std::string format_double(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", x);
+  return buf;
+}
+
+/// Whether sigma can weigh a measurement: 1 / sigma^2 a finite non-zero double (sigma within
+/// about 1e-154 .. 1e154; 1e-170 would give inf, 1e170 zero).
+inline bool usable_sigma(double sigma) {
+  const double inv_var = 1.0 / (sigma * sigma);
+  return sigma > 0.0 && inv_var > 0.0 && inv_var < std::numeric_limits<double>::infinity();
+}
+
+/// The error for a sigma that cannot weigh a measurement (row `row`), or nothing.
+inline void require_usable_sigma(double sigma, py::ssize_t row) {
+  if (!(sigma > 0.0)) {
+    throw py::value_error("sigma must be > 0; row " + std::to_string(row) + " is " + format_double(sigma));
+  }
+  if (!usable_sigma(sigma)) {
+    throw py::value_error("sigma must be within about 1e-154 .. 1e154 (1 / sigma^2 a finite non-zero double); row " +
+                          std::to_string(row) + " is " + format_double(sigma));
+  }
+}
 
 inline std::string shape_string(const py::array& a) {
   std::string s = "(";

@@ -133,11 +133,9 @@ void register_track_finding(py::module_& m) {
                                   std::to_string(cdc.n_cells(l)) + " cells");
           }
           if (!(dr.data()[k] >= 0.0)) {
-            throw py::value_error("drift must be >= 0; row " + std::to_string(k) + " is " + std::to_string(dr.data()[k]));
+            throw py::value_error("drift must be >= 0; row " + std::to_string(k) + " is " + format_double(dr.data()[k]));
           }
-          if (!(sg.data()[k] > 0.0)) {
-            throw py::value_error("sigma must be > 0; row " + std::to_string(k) + " is " + std::to_string(sg.data()[k]));
-          }
+          require_usable_sigma(sg.data()[k], k);
         }
         trk::TrackFinderOptions opt;
         opt.bfield = bfield;

@@ -3,7 +3,6 @@
 #include <pybind11/pybind11.h>
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -18,13 +17,6 @@ namespace trk = darkrecon::tracking;
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw py::value_error(message);
-}
-
-/// A value for a message: %.9g (std::to_string's %f prints -1e-9 as -0.000000).
-std::string format_double(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", x);
-  return buf;
 }
 
 }  // namespace
@@ -57,12 +49,10 @@ void register_tracking(py::module_& m) {
           const double* u = wd.data() + 3 * i;
           const double norm2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2];
           const double* p = wp.data() + 3 * i;
-          const double d = dr.data()[i], sd = sg.data()[i];
-          // the fitter weighs a hit by 1 / sigma^2: it must be a finite non-zero double too
-          const double inv_var = 1.0 / (sd * sd);
+          const double d = dr.data()[i];
+          // (the fitter weighs a hit by 1 / sigma^2: it must be a finite non-zero double too)
           flagged |= !(std::abs(p[0]) + std::abs(p[1]) + std::abs(p[2]) < kInf) |
-                     !(std::abs(norm2 - 1.0) < 1.999e-6) | !(d >= 0.0 && d < kInf) |
-                     !(sd > 0.0 && inv_var > 0.0 && inv_var < kInf);
+                     !(std::abs(norm2 - 1.0) < 1.999e-6) | !(d >= 0.0 && d < kInf) | !usable_sigma(sg.data()[i]);
         }
         const auto require_finite = [](const double* v, py::ssize_t count, py::ssize_t row, const char* name) {
           for (py::ssize_t k = 0; k < count; ++k) {
@@ -83,14 +73,7 @@ void register_tracking(py::module_& m) {
           if (!(dr.data()[i] >= 0.0)) {
             require(false, "drift must be >= 0; row " + std::to_string(i) + " is " + format_double(dr.data()[i]));
           }
-          if (!(sg.data()[i] > 0.0)) {
-            require(false, "sigma must be > 0; row " + std::to_string(i) + " is " + format_double(sg.data()[i]));
-          }
-          const double inv_var = 1.0 / (sg.data()[i] * sg.data()[i]);
-          if (!(inv_var > 0.0 && inv_var < kInf)) {
-            require(false, "sigma must be within about 1e-154 .. 1e154 (1 / sigma^2 a finite non-zero double); row " +
-                               std::to_string(i) + " is " + format_double(sg.data()[i]));
-          }
+          require_usable_sigma(sg.data()[i], i);
         }
         DoubleArray sd;
         if (!seed.is_none()) {

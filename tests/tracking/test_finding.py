@@ -170,6 +170,12 @@ def test_bad_input_raises_clear_errors():
         find_tracks(layer, wire, drift, np.array([0.013, 0.0, 0.013]), off)
     with pytest.raises(ValueError, match="drift"):
         find_tracks(layer, wire, np.array([0.1, np.nan, 0.3]), sigma, off)
+    # the fitter weighs a hit by 1 / sigma^2, which must be a finite non-zero double
+    for tiny_or_huge in (1e-170, 1e170):
+        with pytest.raises(ValueError, match="sigma must be within .* row 1 is 1e"):
+            find_tracks(layer, wire, drift, np.array([0.013, tiny_or_huge, 0.013]), off)
+    with pytest.raises(ValueError, match=r"drift must be >= 0; row 1 is -1e-09"):
+        find_tracks(layer, wire, np.array([0.1, -1e-9, 0.3]), sigma, off)
     with pytest.raises(ValueError, match="sigma"):
         find_tracks(layer, wire, drift, sigma[:2], off)
     with pytest.raises(ValueError, match="offsets"):
