@@ -1023,7 +1023,8 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
   ws.v_valid = false;
   double chi2 = accumulate(h);
   bool converged = false;
-  for (int round = 0; round < 4; ++round) {
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
     converged = false;
     for (int it = 0; it < opt.max_iterations && std::isfinite(chi2); ++it) {
       const detail::SmallCholesky<5> llt(a);
@@ -1054,8 +1055,9 @@ TrackFit run_attempt(Helix h, const HelixFitterOptions& opt, double start_factor
     }
     if (!converged) break;
     // Re-decide the kept hits at the optimum (with annealing); refit if the set changed or, with
-    // multiple scattering, once more with V evaluated at the optimum.
-    const bool changed = opt.annealing && decide_kept_hits(hc, cut);
+    // multiple scattering, once more with V evaluated at the optimum. Not after the last round:
+    // there would be no refit, and the result would mix the optimum of one set with another.
+    const bool changed = opt.annealing && round + 1 < kRounds && decide_kept_hits(hc, cut);
     const bool refresh_v = opt.multiple_scattering && round < 2;
     if (!changed && !refresh_v) break;
     evaluate_all(h, ws);
