@@ -75,24 +75,33 @@ def _check_invariants(fit, offsets):
 # ---------------------------------------------------------------- bugs found in review
 
 
-def _five_hit_tracks(sample, spread):
-    """3 axial + 2 stereo hits per track: spread over the chamber (first, middle, last axial;
-    first and last stereo) or the 3 innermost axial and 2 innermost stereo hits (a circle from
-    three adjacent layers: barely determined)."""
+def _subset_tracks(sample, choose):
+    """One track per sample track made of the hits choose(axial rows, stereo rows) returns
+    (None: skip the track), with the truth as seed."""
     tracks, seeds = [], []
     for t in range(len(sample.offsets) - 1):
         tr = _track(sample, t)
         ax = _axial(tr[1])
-        ia, ist = np.nonzero(ax)[0], np.nonzero(~ax)[0]
-        if len(ia) >= 3 and len(ist) >= 2:
-            rows = (
-                np.concatenate([ia[[0, len(ia) // 2, -1]], ist[[0, -1]]])
-                if spread
-                else np.concatenate([ia[:3], ist[:2]])
-            )
+        rows = choose(np.nonzero(ax)[0], np.nonzero(~ax)[0])
+        if rows is not None:
             tracks.append(_pick(tr, np.sort(rows)))
             seeds.append(sample.params[t])
     return tracks, np.array(seeds)
+
+
+def _five_hit_tracks(sample, spread):
+    """3 axial + 2 stereo hits per track: spread over the chamber (first, middle, last axial;
+    first and last stereo) or the 3 innermost axial and 2 innermost stereo hits (a circle from
+    three adjacent layers: barely determined)."""
+
+    def choose(ia, ist):
+        if len(ia) < 3 or len(ist) < 2:
+            return None
+        if spread:
+            return np.concatenate([ia[[0, len(ia) // 2, -1]], ist[[0, -1]]])
+        return np.concatenate([ia[:3], ist[:2]])
+
+    return _subset_tracks(sample, choose)
 
 
 @pytest.mark.parametrize("options", [{}, {"annealing": False}], ids=["default", "no-anneal"])
@@ -127,27 +136,18 @@ def test_single_stereo_hit_is_not_converged(sample, options):
     """All axial hits plus one stereo hit: z0 and tanLambda are not both determined (the normal
     matrix has rank 4), so no fit may claim convergence. Before the fix 5-43 of ~50 did, with
     sigma(z0) ~ 2e7 cm and covariances with negative eigenvalues."""
-    tracks, seeds = [], []
-    for t in range(len(sample.offsets) - 1):
-        tr = _track(sample, t)
-        ax = _axial(tr[1])
-        ia, ist = np.nonzero(ax)[0], np.nonzero(~ax)[0]
-        if len(ia) >= 6 and len(ist) >= 1:
-            tracks.append(_pick(tr, np.sort(np.append(ia, ist[len(ist) // 2]))))
-            seeds.append(sample.params[t])
+    tracks, seeds = _subset_tracks(
+        sample, lambda ia, ist: np.append(ia, ist[len(ist) // 2]) if len(ia) >= 6 and len(ist) >= 1 else None
+    )
     assert len(tracks) >= 30
     wp, wd, dr, sg, off = _concat(tracks)
-    for seed in (None, np.array(seeds)):
+    for seed in (None, seeds):
         fit = fit_helices(wp, wd, dr, sg, off, seed=seed, **options)
         assert not fit.converged.any(), np.sqrt(fit.cov[fit.converged][:, 3, 3])
     # ... while two stereo hits at different radii determine z (the pivot test is not too strict)
-    tracks2 = []
-    for t in range(len(sample.offsets) - 1):
-        tr = _track(sample, t)
-        ax = _axial(tr[1])
-        ia, ist = np.nonzero(ax)[0], np.nonzero(~ax)[0]
-        if len(ia) >= 6 and len(ist) >= 4:
-            tracks2.append(_pick(tr, np.sort(np.concatenate([ia, ist[[0, -1]]]))))
+    tracks2, _ = _subset_tracks(
+        sample, lambda ia, ist: np.concatenate([ia, ist[[0, -1]]]) if len(ia) >= 6 and len(ist) >= 4 else None
+    )
     fit = fit_helices(*_concat(tracks2), **options)
     assert fit.converged.mean() > 0.9
 
